@@ -1,0 +1,1 @@
+"""qabot's front ends: the answer API, its renderers, the console and the Telegram bot."""

@@ -1,0 +1,153 @@
+"""`qabot`: the command line. Errors become one line on stderr and a non-zero exit code here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from index import IndexCorruptError, QabotIndexError, load_or_build
+
+from .config import ConfigError, Settings, load_settings
+
+EXIT_USAGE = 2
+
+
+def _notify(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _answerer(settings: Settings, index_path: Path | None):  # noqa: ANN202 - Answerer, imported late
+    from .answer import Answerer
+
+    if index_path is None:
+        index = load_or_build(settings.index_path, settings.docs_dirs, _notify)
+    else:
+        index = load_or_build(index_path, None, _notify)
+    return Answerer(index)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the index from the docs folders."""
+    from index.__main__ import rebuild
+
+    return rebuild(list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer one question (or one per stdin line) and exit."""
+    from .console import ask, stdin_questions
+
+    answerer = _answerer(settings, args.index)
+    questions = [args.question] if args.question is not None else stdin_questions(sys.stdin)
+    return ask(answerer, questions, args.top_k or settings.top_k, args.json, sys.stdout)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """The interactive console."""
+    from .console import chat
+
+    return chat(_answerer(settings, args.index), args.top_k or settings.top_k)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Score the answers against an evaluation set."""
+    from .evaluate import run_eval
+
+    return run_eval(_answerer(settings, args.index), args.file, sys.stdout)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The Telegram bot when a token is configured, otherwise the console chat."""
+    if settings.token:
+        return cmd_telegram(args, settings)
+    docs = ", ".join(p.as_posix() for p in settings.docs_dirs)
+    print(f"No TELEGRAM_BOT_TOKEN in the environment or .env: starting the console chat over {docs}.")
+    args.index = None
+    args.top_k = None
+    return cmd_chat(args, settings)
+
+
+def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot."""
+    try:
+        from .telegram_app import run_bot
+    except ImportError:
+        print("qabot: the Telegram front end is not installed in this build", file=sys.stderr)
+        return EXIT_USAGE
+    return run_bot(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `qabot` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="qabot", description="Answers questions about news articles with cited passages."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="the Telegram bot if a token is set, else the console chat")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("index", help="rebuild the index from the docs folder(s)")
+    p.add_argument("docs", nargs="*", type=Path, help="docs folders (default: QABOT_DOCS or docs/articles)")
+    p.add_argument("--out", type=Path, help="index file (default: QABOT_INDEX or .qabot/index.json)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question (or one per line of stdin) and exit")
+    p.add_argument("question", nargs="?", help="the question; omit it to read questions from stdin")
+    p.add_argument("--top-k", type=_top_k, help="how many passages (1-50, default 3)")
+    p.add_argument("--index", type=Path, help="index file to answer from")
+    p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="interactive console chat")
+    p.add_argument("--top-k", type=_top_k)
+    p.add_argument("--index", type=Path)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="hit@1, hit@3, MRR and not-found share on a question set")
+    p.add_argument("file", type=Path, nargs="?", default=Path("docs/eval/article.jsonl"))
+    p.add_argument("--index", type=Path)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("telegram", help="run the Telegram bot")
+    p.set_defaults(func=cmd_telegram)
+    return parser
+
+
+def _top_k(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qabot` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.func(args, settings)
+    except ConfigError as err:
+        print(f"qabot: configuration error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except IndexCorruptError as err:
+        print(f"qabot: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except QabotIndexError as err:
+        print(f"qabot: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `qabot ask ... | head` closed the pipe: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

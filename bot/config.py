@@ -1,0 +1,91 @@
+"""The one place that reads configuration: the environment, then a `.env` file, then defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from index.build import DEFAULT_DOCS, DEFAULT_INDEX
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything qabot can be configured with (see .env.example)."""
+
+    token: str | None = field(default=None, repr=False)  # never printed
+    api_url: str = DEFAULT_API_URL
+    docs_dirs: tuple[Path, ...] = (DEFAULT_DOCS,)
+    index_path: Path = DEFAULT_INDEX
+    top_k: int = 3
+    allowed_chats: frozenset[int] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Read settings; variables set in the environment win over those in `env_file`."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    docs = get("QABOT_DOCS")
+    return Settings(
+        token=get("TELEGRAM_BOT_TOKEN"),
+        api_url=get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        docs_dirs=tuple(Path(p) for p in docs.split(os.pathsep) if p) if docs else (DEFAULT_DOCS,),
+        index_path=Path(get("QABOT_INDEX") or DEFAULT_INDEX),
+        top_k=_int("QABOT_TOP_K", get("QABOT_TOP_K"), 3, low=1, high=10),
+        allowed_chats=_ids("QABOT_ALLOWED_CHATS", get("QABOT_ALLOWED_CHATS")),
+        admin_ids=_ids("QABOT_ADMIN_IDS", get("QABOT_ADMIN_IDS")),
+        log_level=_level(get("QABOT_LOG_LEVEL")),
+        webhook_url=get("QABOT_WEBHOOK_URL"),
+        webhook_listen=get("QABOT_WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_port=_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443, low=1, high=65535),
+        webhook_secret=get("QABOT_WEBHOOK_SECRET"),
+    )
+
+
+def _int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _ids(name: str, raw: str | None) -> frozenset[int]:
+    if raw is None:
+        return frozenset()
+    try:
+        return frozenset(int(part) for part in raw.replace(",", " ").split())
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of numeric ids") from None
+
+
+def _level(raw: str | None) -> str:
+    level = (raw or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"QABOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}")
+    return level

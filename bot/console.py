@@ -1,0 +1,175 @@
+"""The console front end: the `chat` REPL and one-shot `ask` (text or JSON lines)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from .answer import MAX_RESULTS, Answer, Answerer
+from .render import section_to_terminal, to_json, to_terminal
+
+HISTORY_FILE = Path.home() / ".qabot_history"
+HELP = """Type a question and press Enter. Commands:
+  :more    the next results for the last question
+  :src N   the whole section around result N
+  :why     which words of the last question matched, and which were not found
+  :help    this help
+  :quit    leave (Ctrl-D and Ctrl-C work too)
+Citations read [rank] Title - Section, para N (file): para N is the paragraph's number in the article."""
+
+
+def ask(
+    answerer: Answerer, questions: Iterable[str], k: int, as_json: bool, out: TextIO
+) -> int:
+    """Answer each question in turn; print text blocks or one JSON object per line."""
+    bold = out.isatty() and not as_json
+    for question in questions:
+        answer = answerer.answer(question, k)
+        if as_json:
+            out.write(json.dumps(to_json(answer), ensure_ascii=False) + "\n")
+        else:
+            out.write(to_terminal(answer, bold=bold) + "\n\n")
+        out.flush()
+    return 0
+
+
+def stdin_questions(stream: TextIO) -> Iterable[str]:
+    """Non-empty lines of `stream`, one question each."""
+    for line in stream:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+class Chat:
+    """The REPL's state: the last answer and how far the user has paged through it."""
+
+    def __init__(self, answerer: Answerer, k: int, out: TextIO) -> None:
+        self.answerer = answerer
+        self.k = k
+        self.out = out
+        self.bold = out.isatty()
+        self.answer: Answer | None = None
+        self.shown = 0
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False means leave."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return self._command(text)
+        self.answer = self.answerer.answer(text, MAX_RESULTS)
+        self.shown = 0
+        if not self.answer.results:
+            self._print(to_terminal(self.answer, self.bold))
+            return True
+        self._page()
+        return True
+
+    def _page(self) -> None:
+        assert self.answer is not None
+        page = self.answer.results[self.shown : self.shown + self.k]
+        self.shown += len(page)
+        self._print(to_terminal(self.answer, self.bold, page))
+        left = len(self.answer.results) - self.shown
+        if left > 0:
+            self._print(f"({left} more: type :more)")
+
+    def _command(self, text: str) -> bool:
+        name, _, arg = text.partition(" ")
+        if name in (":quit", ":q", ":exit"):
+            return False
+        if name in (":help", ":h", ":?"):
+            self._print(HELP)
+        elif self.answer is None or not self.answer.results:
+            self._print("Ask a question first.")
+        elif name == ":more":
+            if self.shown >= len(self.answer.results):
+                self._print("No more results for this question.")
+            else:
+                self._page()
+        elif name == ":src":
+            self._source(arg)
+        elif name == ":why":
+            self._why()
+        else:
+            self._print(f"Unknown command {name}; type :help.")
+        return True
+
+    def _source(self, arg: str) -> None:
+        assert self.answer is not None
+        try:
+            rank = int(arg)
+        except ValueError:
+            self._print("Usage: :src N, where N is a result number such as 1.")
+            return
+        if not 1 <= rank <= self.shown:
+            self._print(f"There is no result {rank} on screen; choose 1 to {self.shown}.")
+            return
+        result = self.answer.results[rank - 1]
+        self._print(section_to_terminal(self.answerer.section(result.passage_id)))
+
+    def _why(self) -> None:
+        assert self.answer is not None
+        lines = [f"Searched for: {', '.join(self.answer.terms)}"]
+        for result in self.answer.results[: max(self.shown, 1)]:
+            lines.append(f"[{result.rank}] matched: {', '.join(result.matched)} (score {result.score:.2f})")
+        if self.answer.unmatched:
+            lines.append(f"Not in any passage: {', '.join(self.answer.unmatched)}")
+        self._print("\n".join(lines))
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def chat(answerer: Answerer, k: int, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """Run the REPL until :quit, Ctrl-D or Ctrl-C."""
+    session = Chat(answerer, k, out)
+    interactive = stdin.isatty()
+    if interactive:
+        _start_history()
+    out.write("Ask a question about the articles (:help for commands, :quit to leave).\n")
+    try:
+        while True:
+            try:
+                line = input("? ") if interactive else stdin.readline()
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            if not session.handle(line):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if interactive:
+            _save_history()
+    out.write("\nBye.\n")
+    return 0
+
+
+def _start_history() -> None:
+    try:
+        import readline  # line editing and history for input(); absent on some platforms
+    except ImportError:
+        return
+    try:
+        readline.read_history_file(HISTORY_FILE)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+
+def _save_history() -> None:
+    try:
+        import readline
+    except ImportError:
+        return
+    try:
+        readline.write_history_file(HISTORY_FILE)
+    except OSError:
+        pass

@@ -1,0 +1,184 @@
+"""The rebuild entry point: docs folders -> passages -> terms -> index file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import tokens
+from .documents import Document, Skipped, candidate_files, read_documents
+from .errors import QabotIndexError
+from .errors import IndexMissingError, NoDocumentsError
+from .passages import Passage, split_document
+from .scoring import B, K1
+from .search import Index, load_index
+from .storage import FORMAT_VERSION, rebuild_lock, write_index
+
+# Relative to the working folder: `make run` and the README's commands run from the repo's top.
+# The bundled article lives in docs/articles/ so that docs/ can also hold the project's own docs.
+DEFAULT_DOCS = Path("docs/articles")
+DEFAULT_INDEX = Path(".qabot/index.json")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a rebuild did."""
+
+    path: Path
+    documents: int
+    passages: int
+    terms: int
+    seconds: float
+    skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+
+
+def fingerprint(roots: Sequence[Path]) -> str:
+    """A digest of the docs folders' files (names, sizes, modification times) and of the formats."""
+    listing: list[object] = [FORMAT_VERSION, tokens.TOKENIZER_VERSION]
+    for root in roots:
+        files = candidate_files(root) if root.is_dir() else []
+        listing.append(root.as_posix())
+        for file in files:
+            try:
+                st = file.stat()
+            except OSError:
+                continue
+            listing.append([file.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+    return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
+
+
+def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
+    """Read the docs folders and write a new index to `out`; the old one stays if this fails."""
+    started = time.perf_counter()
+    for root in roots:
+        if not root.is_dir():
+            raise NoDocumentsError(f"no docs folder at {root}")
+    with rebuild_lock(out):
+        print_of = fingerprint(roots)
+        documents: list[Document] = []
+        skipped: list[Skipped] = []
+        for root in roots:
+            found, bad = read_documents(root)
+            documents.extend(found)
+            skipped.extend(bad)
+        documents.sort(key=lambda d: d.doc_id)
+        if not documents:
+            where = ", ".join(r.as_posix() for r in roots)
+            raise NoDocumentsError(
+                f"no documents with text in {where} (looked for {', '.join(('.txt', '.md', '.jsonl'))})"
+            )
+        data = _index_data(documents, roots, print_of)
+        if not data["passages"] or not any(p["terms"] for p in data["passages"]):
+            raise NoDocumentsError("the documents hold no text to index")
+        write_index(out, data)
+    return BuildSummary(
+        path=out,
+        documents=len(data["documents"]),
+        passages=len(data["passages"]),
+        terms=len({t for p in data["passages"] for t in p["terms"]}),
+        seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
+    )
+
+
+def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str) -> dict:
+    doc_rows = []
+    passage_rows = []
+    stems: dict[str, str] = {}
+    for doc in documents:
+        passages = split_document(doc)
+        if not passages:
+            continue
+        doc_no = len(doc_rows)
+        doc_rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "path": doc.path,
+                "title": doc.title,
+                "url": doc.url,
+                "published": doc.published,
+                "author": doc.author,
+                "sections": list(dict.fromkeys(p.section for p in passages if p.section)),
+                "passages": len(passages),
+            }
+        )
+        for p in passages:
+            stems.update(tokens.words_and_stems(p.text))
+            passage_rows.append(_passage_row(doc_no, p))
+    return {
+        "tokenizer": tokens.TOKENIZER_VERSION,
+        "fingerprint": print_of,
+        "roots": [r.as_posix() for r in roots],
+        "params": {"k1": K1, "b": B},
+        "documents": doc_rows,
+        "passages": passage_rows,
+        "stems": dict(sorted(stems.items())),
+    }
+
+
+def _passage_row(doc_no: int, p: Passage) -> dict:
+    return {
+        "doc": doc_no,
+        "section": p.section,
+        "paragraph": p.paragraph,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "sentences": [list(s) for s in p.sentences],
+        "terms": tokens.tokenize(p.text),
+    }
+
+
+def load_or_build(
+    path: Path, roots: Sequence[Path] | None, notify: Callable[[str], None]
+) -> Index:
+    """Load the index at `path`, rebuilding it first when it is missing or its docs changed.
+
+    `roots` are the docs folders the index should hold; None means "the folders it was built from".
+    A damaged index file is not replaced behind the user's back: IndexCorruptError reaches the caller.
+    A rebuild that fails while an older index exists leaves that index serving.
+    """
+    index: Index | None = None
+    try:
+        index = load_index(path)
+    except IndexMissingError:
+        if roots is None:
+            raise
+        notify(f"No index at {path}; building it from {_names(roots)} ...")
+    else:
+        wanted = list(roots) if roots is not None else [Path(r) for r in index.roots]
+        if [r.as_posix() for r in wanted] != list(index.roots):
+            notify(f"The index at {path} holds other folders; rebuilding it from {_names(wanted)} ...")
+        elif all(r.is_dir() for r in wanted) and index.fingerprint != fingerprint(wanted):
+            notify(f"The documents in {_names(wanted)} changed; rebuilding the index ...")
+        else:
+            return index
+        roots = wanted
+    try:
+        summary = build_index(roots, path)
+    except QabotIndexError as err:
+        if index is None:
+            raise
+        notify(f"The rebuild failed ({err}); answering from the previous index.")
+        return index
+    for skipped in summary.skipped:
+        notify(f"warning: skipped {skipped.path}: {skipped.reason}")
+    notify(describe(summary))
+    return load_index(path)
+
+
+def describe(summary: BuildSummary) -> str:
+    """One line saying what a rebuild produced."""
+    return (
+        f"Indexed {summary.documents} document(s), {summary.passages} passages, "
+        f"{summary.terms} distinct terms in {summary.seconds:.2f} s -> {summary.path}"
+    )
+
+
+def _names(roots: Sequence[Path]) -> str:
+    return ", ".join(r.as_posix() for r in roots)
+

@@ -1,0 +1,184 @@
+"""Reading a docs folder into documents (text + metadata), skipping bad files with a reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".txt", ".md", ".jsonl")
+# A file bigger than this is skipped: one article is kilobytes, and reading a runaway log or dump
+# into memory would stall the rebuild.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+FRONT_MATTER_KEYS = ("title", "url", "published", "author")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its full text as read, where the body starts, and its metadata."""
+
+    doc_id: str
+    path: str
+    title: str
+    text: str
+    body_start: int
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not read, and why."""
+
+    path: str
+    reason: str
+
+
+def candidate_files(root: Path) -> list[Path]:
+    """The files under `root` a rebuild would read, in a stable order."""
+    files = [
+        Path(dirpath) / name
+        for dirpath, _, names in os.walk(root)
+        for name in names
+        if name.lower().endswith(SUFFIXES) and not name.startswith(".")
+    ]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_documents(root: Path, shown_root: str | None = None) -> tuple[list[Document], list[Skipped]]:
+    """Read every document under `root`; files that cannot be used are returned as Skipped."""
+    root_real = root.resolve()
+    shown = shown_root if shown_root is not None else root.as_posix()
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for file in candidate_files(root):
+        rel = file.relative_to(root).as_posix()
+        path = f"{shown.rstrip('/')}/{rel}"
+        try:
+            text = _read_text(file, root_real)
+        except _Unusable as why:
+            skipped.append(Skipped(path, str(why)))
+            continue
+        if file.suffix.lower() == ".jsonl":
+            found, bad = _jsonl_documents(text, rel, path)
+            docs.extend(found)
+            skipped.extend(bad)
+        else:
+            doc = _text_document(text, rel, path)
+            if doc is None:
+                skipped.append(Skipped(path, "no text"))
+            else:
+                docs.append(doc)
+    return docs, skipped
+
+
+class _Unusable(Exception):
+    pass
+
+
+def _read_text(file: Path, root_real: Path) -> str:
+    real = file.resolve()
+    if not real.is_relative_to(root_real):
+        raise _Unusable("it points outside the docs folder")
+    try:
+        size = real.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _Unusable(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = real.read_bytes()
+    except OSError as err:
+        raise _Unusable(f"cannot be read ({err.strerror or err})") from err
+    if b"\x00" in data:
+        raise _Unusable("binary, not text")
+    try:
+        # Decoded exactly as Python reads a UTF-8 text file (universal newlines), so that passage
+        # offsets select the same characters in `Path.read_text(encoding="utf-8")`.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _Unusable(f"not UTF-8 text (bad byte at offset {err.start})") from err
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise _Unusable("empty")
+    return text
+
+
+def _text_document(text: str, rel: str, path: str) -> Document | None:
+    meta: dict[str, str] = {}
+    body_start = 0
+    match = _FRONT_MATTER.match(text)
+    if match:
+        meta = _parse_front_matter(match.group(1))
+        body_start = match.end()
+    title = meta.get("title")
+    if not title:
+        # Without front matter the first non-empty line is the title; it is metadata, not a passage.
+        line = re.compile(r"[^\n]*\S[^\n]*").search(text, body_start)
+        if line is None:
+            return None
+        title = line.group().strip().lstrip("#").strip()
+        body_start = line.end()
+    if not text[body_start:].strip():
+        return None
+    return Document(
+        doc_id=rel,
+        path=path,
+        title=title,
+        text=text,
+        body_start=body_start,
+        url=meta.get("url") or None,
+        published=meta.get("published") or None,
+        author=meta.get("author") or None,
+    )
+
+
+def _parse_front_matter(block: str) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if sep and key in FRONT_MATTER_KEYS:
+            meta[key] = value.strip().strip("\"'")
+    return meta
+
+
+def _jsonl_documents(text: str, rel: str, path: str) -> tuple[list[Document], list[Skipped]]:
+    docs: list[Document] = []
+    bad: list[Skipped] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            bad.append(Skipped(where, f"not valid JSON ({err.msg})"))
+            continue
+        if not isinstance(record, dict):
+            bad.append(Skipped(where, "not a JSON object"))
+            continue
+        ident = record.get("_id", record.get("id"))
+        body = record.get("text")
+        if ident is None or not isinstance(body, str) or not body.strip():
+            bad.append(Skipped(where, "needs an `_id` (or `id`) and a non-empty `text`"))
+            continue
+        title = record.get("title")
+        docs.append(
+            Document(
+                doc_id=f"{rel}#{ident}",
+                path=path,
+                title=title.strip() if isinstance(title, str) and title.strip() else str(ident),
+                text=body,
+                body_start=0,
+                url=_opt_str(record.get("url")),
+                published=_opt_str(record.get("published")),
+                author=_opt_str(record.get("author")),
+            )
+        )
+    return docs, bad
+
+
+def _opt_str(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None

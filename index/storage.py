@@ -1,0 +1,90 @@
+"""The index file: plain JSON with a format version, written atomically, read with checks."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexBusyError, IndexCorruptError, IndexMissingError
+
+FORMAT = "qabot-index"
+FORMAT_VERSION = 1
+
+
+def write_index(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` to `path` so that a crash at any moment leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(
+        {"format": FORMAT, "version": FORMAT_VERSION, **data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; the index is no secret and others read it
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    # The rename itself is durable only once the folder is synced.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_index(path: Path) -> dict[str, Any]:
+    """Read and check an index file; raise IndexMissingError or IndexCorruptError otherwise."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IndexMissingError(f"no index at {path}; run `qabot index`") from None
+    except OSError as err:
+        raise IndexCorruptError(f"cannot read the index at {path} ({err.strerror})") from err
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise IndexCorruptError(
+            f"the index at {path} is damaged; rebuild it with `qabot index`"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path} is not a qabot index; rebuild it with `qabot index`")
+    if data.get("version") != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"the index at {path} has format version {data.get('version')!r}, this qabot reads "
+            f"version {FORMAT_VERSION}; rebuild it with `qabot index`"
+        )
+    return data
+
+
+@contextlib.contextmanager
+def rebuild_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock for rebuilding `path`; a second rebuild at once is refused."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno in (errno.EAGAIN, errno.EACCES):
+                raise IndexBusyError(
+                    f"another rebuild of {path} is running; try again when it has finished"
+                ) from None
+            raise
+        yield
+    finally:
+        os.close(fd)

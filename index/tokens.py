@@ -1,0 +1,112 @@
+"""One text -> terms function, used for passages and questions alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+
+# Bump when the terms produced for a text change: an index built with another version is rebuilt.
+TOKENIZER_VERSION = 1
+
+# Invisible "format" characters (zero-width space/joiners, soft hyphen, BOM) may sit inside a word;
+# they are part of the word here and removed during normalisation.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4"
+# A word: letters/digits (plus invisible characters), apostrophe-joined parts ("Biden's"), and a
+# bracketed single letter or digit after a number, so that "287(g)" is one word, like "287g".
+WORD_PATTERN = (
+    rf"[\w{_INVISIBLE}]+(?:[{_APOSTROPHES}][\w{_INVISIBLE}]+)*(?:(?<=\d)\([^\W_]\))?"
+)
+_PIECES = re.compile(r"[^\W_]+")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_POSSESSIVE = re.compile(r"'s$")
+
+
+def _load_stopwords() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+STOPWORDS = _load_stopwords()
+
+# Word -> stem for every word of the loaded index, so that console questions made of the
+# documents' own words never import nltk (importing nltk costs about 0.55 s here).
+_known_stems: dict[str, str] = {}
+
+
+@lru_cache(maxsize=1)
+def _snowball() -> Callable[[str], str]:
+    # Imported lazily: see _known_stems. SnowballStemmer("english") needs no downloaded data
+    # (only ignore_stopwords=True would load the stopwords corpus).
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english").stem
+
+
+@lru_cache(maxsize=100_000)
+def _stem_uncached(word: str) -> str:
+    return _snowball()(word)
+
+
+def stem(word: str) -> str:
+    """The Snowball (Porter2) stem of one normalised word."""
+    known = _known_stems.get(word)
+    return known if known is not None else _stem_uncached(word)
+
+
+def remember_stems(stems: dict[str, str]) -> None:
+    """Seed the stem cache with the word -> stem pairs stored in an index."""
+    _known_stems.update(stems)
+
+
+def normalize_word(word: str) -> list[str]:
+    """NFKC, case folding, plain apostrophes, invisible characters and "(g)" brackets removed."""
+    text = unicodedata.normalize("NFKC", word).casefold()
+    text = _INVISIBLE_RE.sub("", text)
+    for mark in _APOSTROPHES[1:]:
+        text = text.replace(mark, "'")
+    text = _POSSESSIVE.sub("", text).replace("'", "").replace("(", "").replace(")", "")
+    # NFKC can turn one character into several (for example "½" -> "1⁄2"); keep word pieces only.
+    return _PIECES.findall(text)
+
+
+# Word spans come from this one expression. nltk's RegexpTokenizer(WORD_PATTERN) gives the same
+# spans (a test checks it), but it sits behind `import nltk`, which console questions avoid.
+_WORD_RE = re.compile(WORD_PATTERN)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end of every word in `text`."""
+    return [m.span() for m in _WORD_RE.finditer(text)]
+
+
+def term_spans(text: str) -> list[tuple[str, int, int]]:
+    """Every term of `text` with the character span of the word it came from."""
+    if not isinstance(text, str):
+        raise TypeError(f"term_spans() takes a str, not {type(text).__name__}")
+    out: list[tuple[str, int, int]] = []
+    for start, end in word_spans(text):
+        for piece in normalize_word(text[start:end]):
+            if piece not in STOPWORDS:
+                out.append((stem(piece), start, end))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Turn text into search terms: normalised, stopwords dropped, Snowball-stemmed."""
+    return [term for term, _, _ in term_spans(text)]
+
+
+def words_and_stems(text: str) -> dict[str, str]:
+    """Every normalised non-stopword word of `text` with its stem (stored in the index)."""
+    found: dict[str, str] = {}
+    for start, end in word_spans(text):
+        for piece in normalize_word(text[start:end]):
+            if piece not in STOPWORDS and piece not in found:
+                found[piece] = stem(piece)
+    return found
