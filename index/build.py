@@ -11,10 +11,9 @@ from pathlib import Path
 
 from . import tokens
 from .documents import Document, Skipped, candidate_files, read_documents
-from .errors import QabotIndexError
-from .errors import IndexMissingError, NoDocumentsError
+from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
-from .scoring import B, K1
+from .scoring import K1, B
 from .search import Index, load_index
 from .storage import FORMAT_VERSION, rebuild_lock, write_index
 

@@ -22,7 +22,7 @@ MAX_WORDS = 120
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
-_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.DOTALL)
+_BLOCK = re.compile(r"\S(?:.*?\S)?(?=[ \t]*\n[ \t]*\n|\s*\Z)", re.DOTALL)
 _DONATION = re.compile(r"^support\b.{0,80}\bjournalism\b.{0,40}\bdonate\b", re.IGNORECASE)
 _PROMO_HEADING = re.compile(r"^\S+\.(?:com|net|org|co\.uk|io)\b.{0,40}\bcan help\b", re.IGNORECASE)
 _CLOSING = tuple(".!?:;,\"'\u201d\u2019)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
-from typing import Callable
 
 # Bump when the terms produced for a text change: an index built with another version is rebuilt.
 TOKENIZER_VERSION = 1

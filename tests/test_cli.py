@@ -1,0 +1,152 @@
+"""The `qabot` command as a user runs it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTICLE, ARTICLES, REPO
+
+QABOT = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], cwd: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
+    environment["PYTHONPATH"] = str(REPO)
+    environment.update(env)
+    return subprocess.run(
+        [*QABOT, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120,
+        env=environment,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A working folder laid out like the repo: docs/articles/ with the article."""
+    work = tmp_path / "work"
+    shutil.copytree(ARTICLES, work / "docs" / "articles")
+    return work
+
+
+def test_ask_json_builds_the_index_and_answers_in_the_documented_shape(workdir: Path) -> None:
+    proc = run(["ask", "--json", "Who is the new DHS Secretary?"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert "building it" in proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 1
+    row = rows[0]
+    assert set(row) == {"question", "answers", "note"}
+    first = row["answers"][0]
+    assert set(first) == {"rank", "score", "text", "sentence", "citation"}
+    assert set(first["citation"]) == {
+        "doc_id", "title", "section", "paragraph", "path", "url", "start", "end",
+    }
+    assert "Mayorkas" in first["text"] and first["rank"] == 1
+    c = first["citation"]
+    source = (workdir / c["path"]).read_text(encoding="utf-8")
+    assert source[c["start"] : c["end"]] == first["text"]
+    assert c["path"] == f"docs/articles/{ARTICLE.name}"
+
+
+def test_ask_reads_questions_from_stdin_one_per_line(workdir: Path) -> None:
+    proc = run(["ask", "--json", "--top-k", "1"], workdir, stdin="Who is Mayorkas?\n\nfootball\n")
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [len(r["answers"]) for r in rows] == [1, 0]
+    assert rows[1]["note"].startswith("I could not find that")
+
+
+def test_text_output_has_sentence_passage_and_citation_line(workdir: Path) -> None:
+    proc = run(["ask", "what is the 287(g) program?"], workdir)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("» ")
+    assert "[1] " in proc.stdout
+    assert "Push for police to stop working with US immigration agencies - 287(g) program, para 4" in proc.stdout
+    assert "\x1b[" not in proc.stdout  # not a terminal: no bold escape codes
+
+
+def test_corrupt_index_gives_one_line_and_exit_2(workdir: Path) -> None:
+    index = workdir / ".qabot" / "index.json"
+    index.parent.mkdir()
+    index.write_text("{broken", encoding="utf-8")
+    proc = run(["ask", "police"], workdir)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "qabot index" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_rebuild_script_prints_a_summary_and_keeps_the_old_index_on_failure(workdir: Path) -> None:
+    proc = run(["index"], workdir)
+    assert proc.returncode == 0
+    assert "1 document(s), 15 passages" in proc.stdout
+    index = workdir / ".qabot" / "index.json"
+    before = index.read_bytes()
+    empty = workdir / "empty"
+    empty.mkdir()
+    proc = run(["index", "empty", "--out", ".qabot/index.json"], workdir)
+    assert proc.returncode == 1 and "no documents" in proc.stderr and "Traceback" not in proc.stderr
+    assert index.read_bytes() == before
+    proc = subprocess.run(
+        [sys.executable, "-m", "index", "docs/articles", "--out", "other.json"],
+        cwd=workdir, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 0 and "15 passages" in proc.stdout
+
+
+def test_bad_files_are_named_in_warnings(workdir: Path) -> None:
+    (workdir / "docs" / "articles" / "bad.txt").write_bytes(b"\xff\xfe\x00junk")
+    proc = run(["index"], workdir)
+    assert proc.returncode == 0
+    assert "warning: skipped docs/articles/bad.txt: binary, not text" in proc.stderr
+
+
+def test_chat_repl_commands(workdir: Path) -> None:
+    script = "Who is Mayorkas?\n:more\n:src 1\n:why\n:src 99\n:bogus\n:help\n:quit\n"
+    proc = run(["chat", "--top-k", "1"], workdir, stdin=script)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "[1] " in out and "[2] " in out  # :more shows the next result
+    assert "(para 9)" in out or "(para 2)" in out or "(para 3)" in out  # :src shows a section
+    assert "Searched for: mayorka" in out
+    assert "There is no result 99" in out and "Unknown command :bogus" in out
+    assert ":more" in out and out.rstrip().endswith("Bye.")
+
+
+def test_run_without_token_says_so_and_opens_the_console(workdir: Path) -> None:
+    proc = run(["run"], workdir, stdin="Who is Mayorkas?\n")
+    assert proc.returncode == 0
+    first = proc.stdout.splitlines()[0]
+    assert "No TELEGRAM_BOT_TOKEN" in first and "console" in first
+    assert "Mayorkas" in proc.stdout
+
+
+def test_bad_configuration_is_one_line(workdir: Path) -> None:
+    proc = run(["ask", "x"], workdir, QABOT_TOP_K="many")
+    assert proc.returncode == 2 and "QABOT_TOP_K" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_console_commands_do_not_import_telegram(workdir: Path) -> None:
+    code = (
+        "import sys; from bot.cli import main; main(['ask', 'police']);"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'httpx')];"
+        "print('LOADED', bad)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_index_package_knows_nothing_of_bot_or_telegram() -> None:
+    code = (
+        "import sys, index; index.tokenize('x');"
+        "print([m for m in sys.modules if m.split('.')[0] in ('telegram', 'bot', 'dotenv')])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.stdout.strip() == "[]", proc.stderr
