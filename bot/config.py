@@ -33,6 +33,9 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    rate_limit: int = 20  # questions per user per minute in Telegram
+    result_sets: int = 1000  # answers kept for their buttons
+    result_age: float = 86400.0  # seconds an answer's buttons keep working
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -60,6 +63,11 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         webhook_listen=get("QABOT_WEBHOOK_LISTEN") or "127.0.0.1",
         webhook_port=_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443, low=1, high=65535),
         webhook_secret=get("QABOT_WEBHOOK_SECRET"),
+        rate_limit=_int("QABOT_RATE_LIMIT", get("QABOT_RATE_LIMIT"), 20, low=1, high=10000),
+        result_sets=_int("QABOT_RESULT_SETS", get("QABOT_RESULT_SETS"), 1000, low=1, high=1_000_000),
+        result_age=float(
+            _int("QABOT_RESULT_MAX_AGE", get("QABOT_RESULT_MAX_AGE"), 86400, low=1, high=30 * 86400)
+        ),
     )
 
 

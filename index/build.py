@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tokens
+from .acronyms import find_acronyms, with_acronyms
 from .documents import Document, Skipped, candidate_files, read_documents
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
@@ -39,14 +40,15 @@ def fingerprint(roots: Sequence[Path]) -> str:
     """A digest of the docs folders' files (names, sizes, modification times) and of the formats."""
     listing: list[object] = [FORMAT_VERSION, tokens.TOKENIZER_VERSION]
     for root in roots:
-        files = candidate_files(root) if root.is_dir() else []
+        files = candidate_files(root) if root.exists() else []
         listing.append(root.as_posix())
         for file in files:
             try:
                 st = file.stat()
             except OSError:
                 continue
-            listing.append([file.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+            name = file.name if file == root else file.relative_to(root).as_posix()
+            listing.append([name, st.st_size, st.st_mtime_ns])
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
@@ -54,7 +56,7 @@ def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
     """Read the docs folders and write a new index to `out`; the old one stays if this fails."""
     started = time.perf_counter()
     for root in roots:
-        if not root.is_dir():
+        if not root.exists():
             raise NoDocumentsError(f"no docs folder at {root}")
     with rebuild_lock(out):
         print_of = fingerprint(roots)
@@ -85,14 +87,21 @@ def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
 
 
 def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str) -> dict:
+    split = [(doc, split_document(doc)) for doc in documents]
+    # Acronyms are learned from every document first: one article may define "DHS" and another
+    # only spell out "Department of Homeland Security".
+    acronyms: dict[str, tuple[str, ...]] = {}
+    for doc, _ in split:
+        for acronym, expansion in find_acronyms(doc.text[doc.body_start :]).items():
+            acronyms.setdefault(acronym, expansion)
     doc_rows = []
     passage_rows = []
     stems: dict[str, str] = {}
-    for doc in documents:
-        passages = split_document(doc)
+    for doc, passages in split:
         if not passages:
             continue
         doc_no = len(doc_rows)
+        sections = list(dict.fromkeys(p.section for p in passages if p.section))
         doc_rows.append(
             {
                 "doc_id": doc.doc_id,
@@ -101,13 +110,17 @@ def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str)
                 "url": doc.url,
                 "published": doc.published,
                 "author": doc.author,
-                "sections": list(dict.fromkeys(p.section for p in passages if p.section)),
+                "sections": sections,
                 "passages": len(passages),
             }
         )
+        for text in (doc.title, *sections, *(p.text for p in passages)):
+            stems.update(tokens.words_and_stems(text))
+        title_terms = tokens.tokenize(doc.title)
+        section_terms = {s: tokens.tokenize(s) for s in sections}
         for p in passages:
-            stems.update(tokens.words_and_stems(p.text))
-            passage_rows.append(_passage_row(doc_no, p))
+            heading = title_terms + (section_terms[p.section] if p.section else [])
+            passage_rows.append(_passage_row(doc_no, p, acronyms, heading))
     return {
         "tokenizer": tokens.TOKENIZER_VERSION,
         "fingerprint": print_of,
@@ -116,10 +129,13 @@ def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str)
         "documents": doc_rows,
         "passages": passage_rows,
         "stems": dict(sorted(stems.items())),
+        "acronyms": {k: list(v) for k, v in sorted(acronyms.items())},
     }
 
 
-def _passage_row(doc_no: int, p: Passage) -> dict:
+def _passage_row(
+    doc_no: int, p: Passage, acronyms: dict[str, tuple[str, ...]], heading: list[str]
+) -> dict:
     return {
         "doc": doc_no,
         "section": p.section,
@@ -128,7 +144,8 @@ def _passage_row(doc_no: int, p: Passage) -> dict:
         "end": p.end,
         "text": p.text,
         "sentences": [list(s) for s in p.sentences],
-        "terms": tokens.tokenize(p.text),
+        "terms": with_acronyms(tokens.tokenize(p.text), acronyms),
+        "heading": with_acronyms(heading, acronyms),
     }
 
 
@@ -152,7 +169,7 @@ def load_or_build(
         wanted = list(roots) if roots is not None else [Path(r) for r in index.roots]
         if [r.as_posix() for r in wanted] != list(index.roots):
             notify(f"The index at {path} holds other folders; rebuilding it from {_names(wanted)} ...")
-        elif all(r.is_dir() for r in wanted) and index.fingerprint != fingerprint(wanted):
+        elif all(r.exists() for r in wanted) and index.fingerprint != fingerprint(wanted):
             notify(f"The documents in {_names(wanted)} changed; rebuilding the index ...")
         else:
             return index

@@ -39,7 +39,9 @@ class Skipped:
 
 
 def candidate_files(root: Path) -> list[Path]:
-    """The files under `root` a rebuild would read, in a stable order."""
+    """The files under `root` a rebuild would read, in a stable order (a file root: itself)."""
+    if root.is_file():
+        return [root]
     files = [
         Path(dirpath) / name
         for dirpath, _, names in os.walk(root)
@@ -51,13 +53,16 @@ def candidate_files(root: Path) -> list[Path]:
 
 def read_documents(root: Path, shown_root: str | None = None) -> tuple[list[Document], list[Skipped]]:
     """Read every document under `root`; files that cannot be used are returned as Skipped."""
-    root_real = root.resolve()
+    root_real = root.resolve() if root.is_dir() else root.resolve().parent
     shown = shown_root if shown_root is not None else root.as_posix()
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for file in candidate_files(root):
-        rel = file.relative_to(root).as_posix()
-        path = f"{shown.rstrip('/')}/{rel}"
+        if file == root:  # a single file given as the docs "folder"
+            rel, path = file.name, shown
+        else:
+            rel = file.relative_to(root).as_posix()
+            path = f"{shown.rstrip('/')}/{rel}"
         try:
             text = _read_text(file, root_real)
         except _Unusable as why:

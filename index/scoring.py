@@ -25,6 +25,7 @@ class LuceneBM25(BM25Okapi):
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
         n_docs = self.corpus_size
+        self.df = nd  # passages holding each term (spelling correction prefers common words)
         # Sorted so that the idf table, like everything else, does not depend on hash order.
         for word in sorted(nd):
             freq = nd[word]

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import tokens
 from .errors import IndexCorruptError
 from .passages import Passage
 from .scoring import LuceneBM25
+from .spelling import Speller
 from .storage import read_index
+
+# A section heading's words count for the passages under it, at this share of a body word's weight:
+# enough to find "endorsed" (only in the heading "Letter endorsed"), too little to outrank the text.
+HEADING_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class Index:
         passages: list[Passage],
         terms: list[list[str]],
         stems: dict[str, str],
+        *,
+        headings: list[list[str]] | None = None,
+        acronyms: dict[str, tuple[str, ...]] | None = None,
         fingerprint: str = "",
         roots: tuple[str, ...] = (),
         params: dict[str, float] | None = None,
@@ -55,28 +67,58 @@ class Index:
         self.fingerprint = fingerprint
         self.roots = roots
         self.stems = stems
+        self.acronyms = acronyms or {}
         params = params or {}
-        self._bm25 = LuceneBM25(terms, **{k: params[k] for k in ("k1", "b") if k in params})
-        self.vocabulary: frozenset[str] = frozenset(self._bm25.idf)
+        bm25_params = {k: params[k] for k in ("k1", "b") if k in params}
+        self._bm25 = LuceneBM25(terms, **bm25_params)
+        headings = headings or [[] for _ in passages]
+        # rank-bm25 divides by the average length: a field that is empty everywhere has none.
+        self._headings = LuceneBM25(headings, **bm25_params) if any(headings) else None
+        self.vocabulary: frozenset[str] = frozenset(self._bm25.idf) | frozenset(
+            self._headings.idf if self._headings else ()
+        )
+        self._speller: Speller | None = None
 
     def idf(self, term: str) -> float:
-        """The term's idf, 0.0 for a term no passage holds."""
-        return self._bm25.idf.get(term, 0.0)
+        """The term's idf in the passages' text (or, failing that, in the headings); 0.0 if absent."""
+        value = self._bm25.idf.get(term)
+        if value is None and self._headings is not None:
+            value = self._headings.idf.get(term)
+        return value or 0.0
 
-    def search(self, terms: list[str], limit: int = 50) -> list[Hit]:
-        """Passages holding any of `terms`, best first; ties go to document order."""
-        wanted = [t for t in dict.fromkeys(terms) if t in self.vocabulary]
+    def max_idf(self) -> float:
+        """The idf a term found in no passage would have: the weight of an unknown word."""
+        n = self._bm25.corpus_size
+        return math.log(1.0 + (n + 0.5) / 0.5)
+
+    def search(self, weights: Mapping[str, float], limit: int = 50) -> list[Hit]:
+        """Passages holding any of the weighted terms, best first; ties go to document order."""
+        wanted = [(t, w) for t, w in weights.items() if t in self.vocabulary and w > 0]
         if not wanted or limit <= 0:
             return []
-        scores = self._bm25.get_scores(wanted)
+        scores = np.zeros(len(self.passages))
+        for term, weight in wanted:
+            scores += weight * self._bm25.get_scores([term])
+            if self._headings is not None:
+                scores += (weight * HEADING_WEIGHT) * self._headings.get_scores([term])
         found = [Hit(i, float(s)) for i, s in enumerate(scores) if s > 0.0]
         # Passages are stored in (document, offset) order, so the id breaks ties deterministically.
         found.sort(key=lambda h: (-h.score, h.passage_id))
         return found[:limit]
 
-    def passage_terms(self, passage_id: int) -> dict[str, int]:
-        """Term frequencies of one passage."""
-        return self._bm25.doc_freqs[passage_id]
+    def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
+        """Which of `terms` the passage holds, in its text or in its section heading."""
+        body = self._bm25.doc_freqs[passage_id]
+        heading = self._headings.doc_freqs[passage_id] if self._headings else {}
+        return [t for t in terms if t in body or t in heading]
+
+    def correct(self, word: str) -> str | None:
+        """The indexed word closest to a (misspelt) normalised word, or None."""
+        if self._speller is None:
+            # Built on first use: most questions need no correction.
+            df = self._bm25.df
+            self._speller = Speller({word: df.get(term, 0) for word, term in self.stems.items()})
+        return self._speller.correct(word)
 
 
 def load_index(path: Path) -> Index:
@@ -110,6 +152,7 @@ def _from_data(data: dict[str, Any]) -> Index:
     ]
     passages: list[Passage] = []
     terms: list[list[str]] = []
+    headings: list[list[str]] = []
     for p in data["passages"]:
         doc = documents[p["doc"]]
         start, end, text = int(p["start"]), int(p["end"]), str(p["text"])
@@ -130,12 +173,16 @@ def _from_data(data: dict[str, Any]) -> Index:
             )
         )
         terms.append([str(t) for t in p["terms"]])
+        headings.append([str(t) for t in p["heading"]])
     stems = {str(k): str(v) for k, v in data["stems"].items()}
+    acronyms = {str(k): tuple(str(t) for t in v) for k, v in data["acronyms"].items()}
     return Index(
         documents,
         passages,
         terms,
         stems,
+        headings=headings,
+        acronyms=acronyms,
         fingerprint=str(data["fingerprint"]),
         roots=tuple(str(r) for r in data["roots"]),
         params={k: float(v) for k, v in data.get("params", {}).items()},

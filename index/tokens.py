@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 
 # Bump when the terms produced for a text change: an index built with another version is rebuilt.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 # Invisible "format" characters (zero-width space/joiners, soft hyphen, BOM) may sit inside a word;
 # they are part of the word here and removed during normalisation.
@@ -85,28 +85,28 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD_RE.finditer(text)]
 
 
-def term_spans(text: str) -> list[tuple[str, int, int]]:
-    """Every term of `text` with the character span of the word it came from."""
+def word_pieces(text: str) -> list[tuple[str, int, int]]:
+    """Every normalised non-stopword word of `text` with its span, before stemming."""
     if not isinstance(text, str):
-        raise TypeError(f"term_spans() takes a str, not {type(text).__name__}")
+        raise TypeError(f"expected a str, not {type(text).__name__}")
     out: list[tuple[str, int, int]] = []
     for start, end in word_spans(text):
         for piece in normalize_word(text[start:end]):
             if piece not in STOPWORDS:
-                out.append((stem(piece), start, end))
+                out.append((piece, start, end))
     return out
+
+
+def term_spans(text: str) -> list[tuple[str, int, int]]:
+    """Every term of `text` with the character span of the word it came from."""
+    return [(stem(piece), start, end) for piece, start, end in word_pieces(text)]
 
 
 def tokenize(text: str) -> list[str]:
     """Turn text into search terms: normalised, stopwords dropped, Snowball-stemmed."""
-    return [term for term, _, _ in term_spans(text)]
+    return [stem(piece) for piece, _, _ in word_pieces(text)]
 
 
 def words_and_stems(text: str) -> dict[str, str]:
     """Every normalised non-stopword word of `text` with its stem (stored in the index)."""
-    found: dict[str, str] = {}
-    for start, end in word_spans(text):
-        for piece in normalize_word(text[start:end]):
-            if piece not in STOPWORDS and piece not in found:
-                found[piece] = stem(piece)
-    return found
+    return {piece: stem(piece) for piece, _, _ in word_pieces(text)}

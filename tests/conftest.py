@@ -1,14 +1,18 @@
-"""Shared fixtures: the bundled article, tiny corpora in tmp_path, a built index."""
+"""Shared fixtures: the bundled article, tiny corpora in tmp_path, a built index, and for the
+Telegram tests the Bot API emulator and the real bot process."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.answer import Answerer
 from index import build_index, load_index
+from tests.emulator import BotApiEmulator
+from tests.telegram_support import TOKEN, BotProcess, launch_bot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO / "docs" / "articles"
@@ -35,3 +39,26 @@ def docs_copy(tmp_path: Path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(ARTICLES, target)
     return target
+
+
+@pytest.fixture
+def emulator() -> Iterator[BotApiEmulator]:
+    """A fresh Telegram Bot API emulator on 127.0.0.1 that knows the test bot token."""
+    with BotApiEmulator(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture
+def start_bot(tmp_path: Path, article_index_path: Path) -> Iterator[Callable[..., BotProcess]]:
+    """Start real `qabot telegram` processes: start_bot(emulator, **env); stopped after the test."""
+    started: list[BotProcess] = []
+
+    def start(emulator: BotApiEmulator | None, **kwargs: object) -> BotProcess:
+        kwargs.setdefault("index", article_index_path)
+        bot = launch_bot(emulator, tmp_path / f"bot{len(started)}", **kwargs)  # type: ignore[arg-type]
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        bot.stop()

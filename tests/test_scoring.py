@@ -33,12 +33,12 @@ def test_common_article_terms_add_weight(answerer: Answerer) -> None:
 
 
 def test_search_never_returns_a_zero_score(answerer: Answerer) -> None:
-    hits = answerer.index.search(["mayorka", "nonexistentterm"], limit=50)
+    hits = answerer.index.search({"mayorka": 1.0, "nonexistentterm": 1.0}, limit=50)
     assert hits and all(h.score > 0 for h in hits)
-    assert answerer.index.search(["nonexistentterm"]) == []
+    assert answerer.index.search({"nonexistentterm": 1.0}) == []
 
 
 def test_ties_are_broken_by_document_order(answerer: Answerer) -> None:
-    hits = answerer.index.search(["us"], limit=50)
+    hits = answerer.index.search({"us": 1.0}, limit=50)
     for a, b in zip(hits, hits[1:], strict=False):
         assert (-a.score, a.passage_id) < (-b.score, b.passage_id)

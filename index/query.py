@@ -1,0 +1,74 @@
+"""A question -> weighted search terms: spelling corrected, acronyms and expansions added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .acronyms import with_acronyms
+from .tokens import stem, word_pieces
+
+if TYPE_CHECKING:
+    from .search import Index
+
+MAX_TERMS = 32  # distinct terms searched at most, so a huge question cannot stall the process
+
+
+@dataclass(frozen=True)
+class Query:
+    """The terms to search for, with weights, and what was done to the question to get them."""
+
+    weights: dict[str, float]  # term -> weight, in question order
+    words: dict[str, str]  # term -> the question's word it stands for (as the user wrote it)
+    corrections: tuple[tuple[str, str], ...]  # (word as written, indexed word used instead)
+    expansions: tuple[tuple[str, tuple[str, ...]], ...]  # (acronym term, expansion terms) used
+    unmatched: tuple[str, ...]  # question words that no passage holds
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The question's own terms (after correction), without added expansions."""
+        return tuple(self.words)
+
+
+def parse_question(text: str, index: Index) -> Query:
+    """Turn a question into a Query against `index`."""
+    weights: dict[str, float] = {}
+    words: dict[str, str] = {}
+    corrections: list[tuple[str, str]] = []
+    unmatched: list[str] = []
+    for piece, start, end in word_pieces(text):
+        if len(words) >= MAX_TERMS:
+            break
+        term = stem(piece)
+        written = text[start:end]
+        if term not in index.vocabulary:
+            better = index.correct(piece)
+            if better is not None and stem(better) in index.vocabulary:
+                corrections.append((written, better))
+                term = stem(better)
+            elif term not in words:
+                unmatched.append(written)
+        if term not in words:
+            words[term] = written
+            weights[term] = 1.0
+    expansions = _add_acronyms(weights, index)
+    return Query(weights, words, tuple(dict.fromkeys(corrections)), expansions, tuple(unmatched))
+
+
+def _add_acronyms(weights: dict[str, float], index: Index) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A spelled-out expansion in the question also searches its acronym, which the index adds to
+    passages that spell it out too; the expansion's words then share one unit of weight, so the
+    concept counts once, not once per word."""
+    used: list[tuple[str, tuple[str, ...]]] = []
+    order = list(weights)
+    for acronym, expansion in index.acronyms.items():
+        if acronym in weights:
+            used.append((acronym, expansion))
+            continue
+        if with_acronyms(order, {acronym: expansion}) == order:
+            continue
+        for term in expansion:
+            weights[term] = 1.0 / len(expansion)
+        weights[acronym] = 1.0
+        used.append((acronym, expansion))
+    return tuple(used)
