@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index import Index, Passage, term_spans
 from index.query import Query, parse_question
+
+from .answer_types import expected_type, holds_type
 
 DEFAULT_K = 3
 MAX_RESULTS = 50  # a result set never holds more than this many passages
@@ -14,8 +16,8 @@ MAX_QUESTION_CHARS = 1000  # longer questions are cut: a 4,000-character message
 
 # The confidence gate, calibrated on docs/eval/article.jsonl (see `qabot eval`): below the first
 # figure the answer is "not found"; below the second it is shown with a low-confidence notice.
-NOT_FOUND_BELOW = 0.0
-LOW_CONFIDENCE_BELOW = 0.0
+NOT_FOUND_BELOW = 0.10
+LOW_CONFIDENCE_BELOW = 0.40
 
 ANSWERED = "answered"
 NOT_FOUND = "not_found"
@@ -69,6 +71,7 @@ class Answer:
     corrections: tuple[tuple[str, str], ...] = ()  # (word as written, word searched instead)
     confidence: float = 0.0  # 0..1: share of the question's weight the top passage covers
     low_confidence: bool = False  # answered, but the evidence is thin: say so
+    words: dict[str, str] = field(default_factory=dict)  # term -> the question's word for it
 
     @property
     def showing_results_for(self) -> str | None:
@@ -77,6 +80,22 @@ class Answer:
             return None
         fixed = ", ".join(f"{right} (not {wrong})" for wrong, right in self.corrections)
         return f"Showing results for {fixed}."
+
+    @property
+    def why(self) -> str | None:
+        """For a low-confidence answer: which words of the question the article does not hold."""
+        if not (self.low_confidence and self.results):
+            return None
+        if self.unmatched:
+            return f"Not sure this answers it: the article does not mention {', '.join(self.unmatched[:6])}."
+        missing = [self.words.get(t, t) for t in self.terms if t not in self.results[0].matched]
+        if missing:
+            return f"Not sure this answers it: the best passage does not mention {', '.join(missing[:6])}."
+        return "Not sure this answers it: the best passage matches only part of the question."
+
+    def notices(self) -> list[str]:
+        """Every line a front end shows above the results: correction, note, low-confidence why."""
+        return [n for n in (self.showing_results_for, self.note, self.why) if n]
 
 
 @dataclass(frozen=True)
@@ -117,10 +136,15 @@ class Answerer:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
         hits = index.search(query.weights, limit=k)
         confidence = _confidence(index, query, hits[0].passage_id) if hits else 0.0
-        if not hits or (gate and confidence < NOT_FOUND_BELOW):
+        wanted = expected_type(cleaned)
+        wrong_type = bool(hits) and wanted is not None and not holds_type(
+            index.passages[hits[0].passage_id].text, wanted
+        )
+        if not hits or (gate and (confidence < NOT_FOUND_BELOW or wrong_type)):
+            note = _not_found_note(index, query.unmatched, wanted if wrong_type else None)
             return Answer(
-                cleaned, NOT_FOUND, (), _not_found_note(index, query.unmatched), terms,
-                query.unmatched, query.corrections, confidence,
+                cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, confidence,
+                words=query.words,
             )
         results = tuple(
             _result(index, rank, hit.passage_id, hit.score, query)
@@ -133,7 +157,7 @@ class Answerer:
         )
         return Answer(
             cleaned, ANSWERED, results, note, terms, query.unmatched, query.corrections,
-            confidence, confidence < LOW_CONFIDENCE_BELOW,
+            confidence, gate and confidence < LOW_CONFIDENCE_BELOW, query.words,
         )
 
     def section(self, passage_id: int) -> Section:
@@ -226,8 +250,10 @@ def _topics(index: Index) -> str:
     return f" It covers: {shown}."
 
 
-def _not_found_note(index: Index, unmatched: tuple[str, ...]) -> str:
+def _not_found_note(index: Index, unmatched: tuple[str, ...], wanted: str | None = None) -> str:
     missing = f" No passage mentions {', '.join(unmatched[:5])}." if unmatched else ""
+    if wanted is not None and not missing:
+        missing = f" The closest passage gives no {wanted}."
     return f"I could not find that in {_titles(index)}.{missing}{_topics(index)}"
 
 

@@ -22,9 +22,7 @@ def citation_line(c: Citation) -> str:
 def to_terminal(answer: Answer, bold: bool = False, results: tuple[Result, ...] | None = None) -> str:
     """The answer as console text: best sentence, then each passage with its citation."""
     shown = answer.results if results is None else results
-    lines: list[str] = []
-    if answer.note:
-        lines.append(_safe(answer.note))
+    lines = [_safe(n) for n in answer.notices()]
     if shown:
         if shown[0].rank == 1:
             lines.append(f"» {_safe(shown[0].sentence)}")
@@ -66,7 +64,7 @@ def to_json(answer: Answer, results: tuple[Result, ...] | None = None) -> dict[s
             }
             for r in shown
         ],
-        "note": answer.note,
+        "note": " ".join(answer.notices()) or None,
     }
 
 

@@ -59,11 +59,17 @@ def with_acronyms(terms: list[str], acronyms: dict[str, tuple[str, ...]]) -> lis
     by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for acronym, expansion in acronyms.items():
         by_first.setdefault(expansion[0], []).append((acronym, expansion))
-    out: list[str] = []
+    added: dict[int, list[str]] = {}  # position after an expansion -> acronyms to insert there
     for i, term in enumerate(terms):
-        out.append(term)
         for acronym, expansion in by_first.get(term, ()):
             end = i + len(expansion)
             if tuple(terms[i:end]) == expansion and (end >= len(terms) or terms[end] != acronym):
-                out.append(acronym)
+                added.setdefault(end, []).append(acronym)
+    if not added:
+        return terms
+    out: list[str] = []
+    for i, term in enumerate(terms):
+        out.extend(added.get(i, ()))
+        out.append(term)
+    out.extend(added.get(len(terms), ()))
     return out

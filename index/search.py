@@ -106,6 +106,10 @@ class Index:
         found.sort(key=lambda h: (-h.score, h.passage_id))
         return found[:limit]
 
+    def passage_terms(self, passage_id: int) -> dict[str, int]:
+        """Term frequencies of one passage's text."""
+        return self._bm25.doc_freqs[passage_id]
+
     def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
         """Which of `terms` the passage holds, in its text or in its section heading."""
         body = self._bm25.doc_freqs[passage_id]
@@ -124,6 +128,12 @@ class Index:
 def load_index(path: Path) -> Index:
     """Load an index file written by `build_index`; never re-tokenizes the passages."""
     data = read_index(path)
+    if data.get("tokenizer") != tokens.TOKENIZER_VERSION:
+        raise IndexCorruptError(
+            f"the index at {path} was built by another version of qabot (tokenizer "
+            f"{data.get('tokenizer')!r}, this one uses {tokens.TOKENIZER_VERSION}); "
+            "rebuild it with `qabot index`"
+        )
     try:
         index = _from_data(data)
     except (KeyError, TypeError, ValueError, IndexError) as err:
@@ -135,8 +145,6 @@ def load_index(path: Path) -> Index:
 
 
 def _from_data(data: dict[str, Any]) -> Index:
-    if data["tokenizer"] != tokens.TOKENIZER_VERSION:
-        raise ValueError("tokenizer version differs")
     documents = [
         DocumentInfo(
             doc_id=str(d["doc_id"]),

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 
 # Bump when the terms produced for a text change: an index built with another version is rebuilt.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 # Invisible "format" characters (zero-width space/joiners, soft hyphen, BOM) may sit inside a word;
 # they are part of the word here and removed during normalisation.

@@ -30,7 +30,7 @@ def test_index_is_plain_json_with_version_and_fingerprint(docs_copy: Path, tmp_p
     "content",
     [b"", b"{not json", b"\xff\xfe", b"[]", b'{"format": "other"}',
      b'{"format": "qabot-index", "version": 99}',
-     b'{"format": "qabot-index", "version": 2, "tokenizer": 2}'],
+     b'{"format": "qabot-index", "version": 2, "tokenizer": 3}'],
 )
 def test_corrupt_or_incompatible_index_raises_a_clear_error(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "index.json"
