@@ -112,6 +112,7 @@ def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str)
                 "author": doc.author,
                 "sections": sections,
                 "passages": len(passages),
+                "title_terms": with_acronyms(tokens.tokenize(doc.title), acronyms),
             }
         )
         for text in (doc.title, *sections, *(p.text for p in passages)):

@@ -17,9 +17,15 @@ from .scoring import LuceneBM25
 from .spelling import Speller
 from .storage import read_index
 
-# A section heading's words count for the passages under it, at this share of a body word's weight:
-# enough to find "endorsed" (only in the heading "Letter endorsed"), too little to outrank the text.
-HEADING_WEIGHT = 0.3
+# Three fields score a passage (weights chosen with bench/tune_ranking.py, see docs/quality.md):
+# - its text (weight 1);
+# - its heading: the document's title and the section heading, so that "endorsed" (only in the
+#   heading "Letter endorsed") finds the section's passages without outranking their text;
+# - its whole document (title and all passages), so that a passage of a document that is about the
+#   question as a whole ranks above a stray mention. It is added only to passages that match on
+#   their own: a passage that matches nothing never scores above 0.
+HEADING_WEIGHT = 0.6
+DOCUMENT_WEIGHT = 0.6
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Index:
         stems: dict[str, str],
         *,
         headings: list[list[str]] | None = None,
+        doc_of: list[int] | None = None,
+        doc_terms: list[list[str]] | None = None,
         acronyms: dict[str, tuple[str, ...]] | None = None,
         fingerprint: str = "",
         roots: tuple[str, ...] = (),
@@ -74,6 +82,8 @@ class Index:
         headings = headings or [[] for _ in passages]
         # rank-bm25 divides by the average length: a field that is empty everywhere has none.
         self._headings = LuceneBM25(headings, **bm25_params) if any(headings) else None
+        self._doc_of = np.array(doc_of if doc_of is not None else [0] * len(passages))
+        self._documents = LuceneBM25(doc_terms, **bm25_params) if doc_terms and any(doc_terms) else None
         self.vocabulary: frozenset[str] = frozenset(self._bm25.idf) | frozenset(
             self._headings.idf if self._headings else ()
         )
@@ -97,10 +107,15 @@ class Index:
         if not wanted or limit <= 0:
             return []
         scores = np.zeros(len(self.passages))
+        documents = np.zeros(self._documents.corpus_size) if self._documents is not None else None
         for term, weight in wanted:
             scores += weight * self._bm25.get_scores([term])
             if self._headings is not None:
                 scores += (weight * HEADING_WEIGHT) * self._headings.get_scores([term])
+            if documents is not None:
+                documents += weight * self._documents.get_scores([term])
+        if documents is not None:
+            scores += np.where(scores > 0, DOCUMENT_WEIGHT * documents[self._doc_of], 0.0)
         found = [Hit(i, float(s)) for i, s in enumerate(scores) if s > 0.0]
         # Passages are stored in (document, offset) order, so the id breaks ties deterministically.
         found.sort(key=lambda h: (-h.score, h.passage_id))
@@ -161,6 +176,8 @@ def _from_data(data: dict[str, Any]) -> Index:
     passages: list[Passage] = []
     terms: list[list[str]] = []
     headings: list[list[str]] = []
+    doc_of: list[int] = []
+    doc_terms: list[list[str]] = [[str(t) for t in d["title_terms"]] for d in data["documents"]]
     for p in data["passages"]:
         doc = documents[p["doc"]]
         start, end, text = int(p["start"]), int(p["end"]), str(p["text"])
@@ -182,6 +199,8 @@ def _from_data(data: dict[str, Any]) -> Index:
         )
         terms.append([str(t) for t in p["terms"]])
         headings.append([str(t) for t in p["heading"]])
+        doc_of.append(int(p["doc"]))
+        doc_terms[p["doc"]].extend(terms[-1])
     stems = {str(k): str(v) for k, v in data["stems"].items()}
     acronyms = {str(k): tuple(str(t) for t in v) for k, v in data["acronyms"].items()}
     return Index(
@@ -190,6 +209,8 @@ def _from_data(data: dict[str, Any]) -> Index:
         terms,
         stems,
         headings=headings,
+        doc_of=doc_of,
+        doc_terms=doc_terms,
         acronyms=acronyms,
         fingerprint=str(data["fingerprint"]),
         roots=tuple(str(r) for r in data["roots"]),

@@ -1,9 +1,9 @@
 """Spelling correction of question words against the index's own vocabulary.
 
-pyspellchecker does the work twice over: its English dictionary tells a real word ("write", "born",
-"shaw") from a misspelling, so real words are never "corrected"; and a checker loaded with the
-index's own words (names included) finds the closest indexed word, one edit away before two (a
-swapped pair of letters is one edit), the word found in more passages first.
+Two libraries, each for its part: pyspellchecker's English dictionary tells a real word ("write",
+"born", "shaw") from a misspelling, so real words are never "corrected"; rapidfuzz finds the indexed
+words (names included) within one or two edits, by optimal string alignment distance (a swapped pair
+of letters is one edit), in C++ (pyspellchecker's own two-edit search took over a second a word).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
 MIN_LENGTH = 4  # shorter words have too many one-edit neighbours to correct safely
@@ -37,20 +39,17 @@ class Speller:
 
     def __init__(self, words: Mapping[str, int]) -> None:
         # words: normalised word -> how many passages hold its stem (the weight of a candidate)
-        self._checker = SpellChecker(language=None, distance=2)
-        self._checker.word_frequency.load_json(
-            {w: max(n, 1) for w, n in words.items() if w.isalpha() and len(w) >= MIN_LENGTH - 1}
-        )
+        self._words = sorted(w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1)
+        self._df = dict(words)
 
     def correct(self, word: str) -> str | None:
         """The best indexed word within the allowed edits of `word`, or None."""
         if len(word) < MIN_LENGTH or not word.isalpha() or is_english_word(word):
             return None
-        checker = self._checker
-        found = checker.known(checker.edit_distance_1(word))
-        if not found and max_edits(word) > 1:
-            found = checker.known(checker.edit_distance_2(word))
+        found = process.extract(
+            word, self._words, scorer=OSA.distance, score_cutoff=max_edits(word), limit=None
+        )
         if not found:
             return None
-        # The word found in most passages; alphabetical order settles ties the same way every run.
-        return min(found, key=lambda w: (-checker.word_usage_frequency(w), w))
+        # Fewest edits first, then the word in most passages, then alphabetical (stable every run).
+        return min(found, key=lambda c: (c[1], -self._df.get(c[0], 0), c[0]))[0]

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import IndexBusyError, IndexCorruptError, IndexMissingError
 
 FORMAT = "qabot-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def write_index(path: Path, data: dict[str, Any]) -> None:

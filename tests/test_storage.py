@@ -20,7 +20,7 @@ def test_index_is_plain_json_with_version_and_fingerprint(docs_copy: Path, tmp_p
     out = tmp_path / "ix" / "index.json"
     summary = build_index([docs_copy], out)
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["format"] == "qabot-index" and data["version"] == 2
+    assert data["format"] == "qabot-index" and data["version"] == 3
     assert len(data["fingerprint"]) == 64
     assert (summary.documents, summary.passages) == (1, 15)
     assert not list(out.parent.glob("*.tmp"))
@@ -30,7 +30,7 @@ def test_index_is_plain_json_with_version_and_fingerprint(docs_copy: Path, tmp_p
     "content",
     [b"", b"{not json", b"\xff\xfe", b"[]", b'{"format": "other"}',
      b'{"format": "qabot-index", "version": 99}',
-     b'{"format": "qabot-index", "version": 2, "tokenizer": 3}'],
+     b'{"format": "qabot-index", "version": 3, "tokenizer": 3}'],
 )
 def test_corrupt_or_incompatible_index_raises_a_clear_error(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "index.json"
