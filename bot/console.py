@@ -117,7 +117,9 @@ class Chat:
         lines = [f"Searched for: {', '.join(self.answer.terms)}"]
         if self.answer.corrections:
             lines.append(self.answer.showing_results_for or "")
-        lines.append(f"Confidence: {self.answer.confidence:.2f} (share of the question's weight the top passage covers)")
+        lines.append(
+            f"Confidence: {self.answer.confidence:.2f} (share of the question's weight the top passage covers)"
+        )
         for result in self.answer.results[: max(self.shown, 1)]:
             lines.append(f"[{result.rank}] matched: {', '.join(result.matched)} (score {result.score:.2f})")
         if self.answer.unmatched:
