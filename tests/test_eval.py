@@ -29,9 +29,10 @@ def test_quality_does_not_fall_below_the_measured_figures(answerer: Answerer) ->
     ours = score(questions, qabot_ranker(answerer))
     base = score(questions, baseline_ranker([p.text for p in answerer.index.passages]))
     # Thresholds sit just under the figures measured when they were set (see the issue notes).
-    assert ours.hit1 >= 0.85
+    assert ours.hit1 >= 0.90
     assert ours.hit3 >= 0.95
-    assert ours.mrr >= 0.90
+    assert ours.mrr >= 0.93
+    assert ours.not_found >= 0.68
     assert ours.hit1 > base.hit1 and ours.mrr > base.mrr
 
 
