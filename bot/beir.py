@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from index import load_or_build, tokenize
+from index import IndexCorruptError, build_index, load_index, load_or_build, tokenize
 
 from .answer import MAX_RESULTS, Answerer
 
@@ -99,7 +99,14 @@ def run_beir(folder: Path, index_path: Path, out: TextIO) -> int:
     """Index the corpus, run the queries through qabot and two baselines, print nDCG@10."""
     bench = load_benchmark(folder)
     notify: Callable[[str], None] = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    answerer = Answerer(load_or_build(index_path, [bench.corpus], notify))
+    try:
+        index = load_or_build(index_path, [bench.corpus], notify)
+    except IndexCorruptError as err:
+        # This index is a cache of the benchmark's corpus, not the user's: rebuild it.
+        notify(f"{err}: rebuilding it")
+        build_index([bench.corpus], index_path)
+        index = load_index(index_path)
+    answerer = Answerer(index)
     out.write(
         f"{folder}: {len(bench.queries)} queries with judgements, "
         f"{len(answerer.index.documents)} documents, {len(answerer.index.passages)} passages\n"

@@ -25,7 +25,8 @@ def test_ndcg_at_10() -> None:
 def write_benchmark(folder: Path) -> None:
     folder.mkdir()
     docs = [
-        {"_id": "d1", "title": "Vitamin D and bones", "text": "Vitamin D supplements strengthen bones in older adults."},
+        {"_id": "d1", "title": "Vitamin D and bones",
+         "text": "Vitamin D supplements strengthen bones in older adults."},
         {"_id": "d2", "title": "Sleep", "text": "Short sleep raises the risk of heart disease."},
         {"_id": "d3", "title": "Coffee", "text": "Coffee drinking is linked to lower liver disease risk."},
     ]
