@@ -121,7 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("telegram", help="run the Telegram bot")
+    p = sub.add_parser("telegram", help="run the Telegram bot (long polling, or a webhook)")
+    p.add_argument("--webhook-url", help="public HTTPS URL Telegram posts updates to (default: polling)")
+    p.add_argument("--listen", help="address the webhook server listens on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
     p.set_defaults(func=cmd_telegram)
     return parser
 

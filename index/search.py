@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import tokens
+from . import spelling, tokens
 from .errors import IndexCorruptError
 from .passages import Passage
 from .scoring import LuceneBM25
@@ -130,6 +130,13 @@ class Index:
         body = self._bm25.doc_freqs[passage_id]
         heading = self._headings.doc_freqs[passage_id] if self._headings else {}
         return [t for t in terms if t in body or t in heading]
+
+    def warm_up(self) -> None:
+        """Load now what the first unknown question word would load (nltk's stemmer, the spelling
+        lists): a server pays it at start-up, not in its first users' answers."""
+        tokens.load_stemmer()
+        spelling.load_dictionary()
+        self.correct("warmup")
 
     def correct(self, word: str) -> str | None:
         """The indexed word closest to a (misspelt) normalised word, or None."""

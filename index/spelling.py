@@ -29,6 +29,11 @@ def _english() -> SpellChecker:
     return SpellChecker(language="en", distance=1)
 
 
+def load_dictionary() -> None:
+    """Load the English dictionary now rather than on the first unknown word."""
+    _english()
+
+
 def is_english_word(word: str) -> bool:
     """True for a word in pyspellchecker's English dictionary."""
     return word in _english()

@@ -53,6 +53,11 @@ def _stem_uncached(word: str) -> str:
     return _snowball()(word)
 
 
+def load_stemmer() -> None:
+    """Import nltk's stemmer now rather than on the first unknown word (long-running servers)."""
+    _snowball()
+
+
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem of one normalised word."""
     known = _known_stems.get(word)

@@ -1,0 +1,174 @@
+"""Load figure for the Telegram bot: questions answered per second and question -> answer latency.
+
+Runs the real `qabot telegram` process against the Bot API emulator (real HTTP on 127.0.0.1) with
+N simulated users in their own private chats. Each user asks a question from the evaluation set,
+waits for the answer, optionally "thinks", and asks the next one. Latency is measured from the
+user's message reaching the emulator to the emulator accepting the bot's answer.
+
+    .venv/bin/python bench/telegram_load.py                # 20 users, 15 questions each
+    .venv/bin/python bench/telegram_load.py --think 1.0    # users pause 1 s between questions
+
+The bot paces each chat at about one message a second (Telegram's limit, with short bursts), so
+with no think time a user's answers queue behind that pace: the figure then shows the pace, not
+the search. Use --think to see the bot's own latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+from index import build_index  # noqa: E402
+from tests.emulator import BotApiEmulator  # noqa: E402
+from tests.emulator.server import _Server  # noqa: E402
+from tests.telegram_support import DOCS, TOKEN, launch_bot  # noqa: E402
+
+EVAL = REPO / "docs" / "eval" / "article.jsonl"
+# The emulator's HTTP server keeps socketserver's listen backlog of 5: when the bot opens its first
+# 40 connections at once, the kernel drops SYNs and the client retries after 1 s and 3 s, which
+# measures the emulator, not the bot. Telegram's servers have no such limit.
+_Server.request_queue_size = 128
+
+
+def questions() -> list[str]:
+    """The evaluation set's questions that have an answer in the article."""
+    rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row["question"] for row in rows if row.get("gold")]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+class Answers:
+    """One thread follows the emulator's call log and wakes the user whose chat got an answer.
+
+    (Twenty threads blocking in the emulator's own wait helpers would each rescan the whole call
+    log under its lock on every request, and slow the emulator down: the figure would be theirs.)
+    """
+
+    def __init__(self, emu: BotApiEmulator) -> None:
+        self.emu = emu
+        self.arrived: dict[int, list[float]] = {}
+        self.events: dict[int, threading.Event] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+
+    def watch(self, chat: int) -> None:
+        self.arrived[chat] = []
+        self.events[chat] = threading.Event()
+
+    def wait(self, chat: int, count: int, timeout: float) -> float | None:
+        """When the chat's `count`-th answer arrived (emulator clock), None on timeout."""
+        deadline = time.monotonic() + timeout
+        while len(self.arrived[chat]) < count:
+            if not self.events[chat].wait(max(0.0, deadline - time.monotonic())):
+                return None
+            self.events[chat].clear()
+        return self.arrived[chat][count - 1]
+
+    def _follow(self) -> None:
+        seen = 0
+        while not self.stop.is_set():
+            calls = self.emu.calls
+            for call in calls[seen:]:
+                if call.ok and call.method == "sendMessage":
+                    chat = call.result["chat"]["id"]
+                    if chat in self.arrived:
+                        self.arrived[chat].append(call.timestamp)
+                        self.events[chat].set()
+            seen = len(calls)
+            time.sleep(0.002)
+
+
+def run(users: int, per_user: int, think: float) -> int:
+    """Run the load and print the figures; returns the exit code."""
+    pool = questions()
+    latencies: list[float] = []
+    first_round: list[float] = []
+    lost: list[int] = []
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory() as tmp, BotApiEmulator(token=TOKEN) as emu:
+        index = Path(tmp) / "index.json"
+        build_index([DOCS], index)
+        bot = launch_bot(
+            emu, Path(tmp) / "bot", index, QABOT_LOG_LEVEL="WARNING", QABOT_RATE_LIMIT="10000"
+        )
+        answers = Answers(emu)
+        chats = [100_000 + n for n in range(users)]
+        for chat in chats:
+            answers.watch(chat)
+        answers.thread.start()
+        try:
+            def user(n: int) -> None:
+                chat = chats[n]
+                for i in range(per_user):
+                    question = pool[(n * per_user + i) % len(pool)]
+                    sent = time.time()
+                    emu.user_sends(question, user_id=chat)
+                    arrived = answers.wait(chat, i + 1, timeout=60)
+                    if arrived is None:
+                        with lock:
+                            lost.append(chat)
+                        return
+                    with lock:
+                        latencies.append(arrived - sent)
+                        if i == 0:
+                            first_round.append(arrived - sent)
+                    if think:
+                        time.sleep(think)
+
+            threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - started
+        finally:
+            answers.stop.set()
+            bot.stop()
+        rejected = [c for c in emu.errors() if c.method != "getUpdates"]
+    asked = users * per_user
+    print(f"users: {users}, questions each: {per_user}, think time: {think:.1f} s")
+    print(f"answered: {len(latencies)} of {asked} in {wall:.1f} s")
+    if latencies:
+        print(f"throughput: {len(latencies) / wall:.1f} questions/second")
+        print(
+            f"latency question -> answer: p50 {percentile(latencies, 0.50) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+            f"mean {statistics.fmean(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+        )
+        print(
+            f"first question of each user (all at once, cold connections): "
+            f"max {max(first_round) * 1000:.0f} ms"
+        )
+    print(f"calls the emulator rejected (429s included): {len(rejected)}")
+    if lost:
+        print(f"users whose answer never came: {sorted(set(lost))}")
+    return 0 if len(latencies) == asked else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=15, help="questions per user")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a user waits between questions")
+    args = parser.parse_args()
+    return run(args.users, args.questions, args.think)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

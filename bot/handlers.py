@@ -1,0 +1,636 @@
+"""Telegram handlers: one typed async function per user action, and the one error handler.
+
+Shared state lives in `application.bot_data[STATE]` as a `BotState`, read back with `state()`.
+Searches run in a worker thread; every message goes out through `send_rendered`/`edit_rendered`,
+which resend once as plain text when Telegram refuses the HTML and follow migrated groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import cast
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from index import QabotIndexError, load_or_build
+
+from .answer import MAX_RESULTS, Answer, Answerer
+from .config import Settings
+from .examples import example_questions
+from .ratelimit import FloodLimit, Verdict
+from .render import citation_line
+from .results_store import ResultStore
+from .telegram_html import (
+    Rendered,
+    help_html,
+    inline_html,
+    page_count,
+    section_to_html,
+    shorten,
+    sources_html,
+    start_html,
+    text,
+    to_html,
+)
+
+log = logging.getLogger(__name__)
+
+STATE = "qabot"
+PAGES = 10  # a question can be paged through this many pages of results
+INLINE_RESULTS = 10
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+CONFLICT_LOG_EVERY = 60.0
+
+MORE = "More results"
+PREVIOUS = "« Previous"
+SECTION = "Full section"
+BACK = "« Back to results"
+
+EXPIRED = "These results have expired. Please ask your question again."
+SLOW_DOWN = "You are sending questions faster than I can answer them well. Please wait a minute."
+AS_TEXT = "Please send me your question as text: I can only read words."
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_ALLOWED = "Sorry, only the bot's admins can do that."
+UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+
+_CALLBACK = re.compile(r"([psq]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+
+
+@dataclass
+class BotState:
+    """What the handlers share: the answerer, the result sets behind buttons, the flood limits."""
+
+    settings: Settings
+    answerer: Answerer
+    results: ResultStore
+    questions: FloodLimit
+    inline: FloodLimit
+    examples: list[str] = field(default_factory=list)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    conflict_logged: float | None = None
+
+    @property
+    def per_page(self) -> int:
+        """Results per page: the configured number of results."""
+        return self.settings.top_k
+
+
+def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    """The shared state, as put into bot_data by the application builder."""
+    return cast(BotState, context.bot_data[STATE])
+
+
+# ---------------------------------------------------------------- sending
+
+
+def _cannot_parse(err: BadRequest) -> bool:
+    return "can't parse entities" in err.message.lower()
+
+
+def _not_modified(err: BadRequest) -> bool:
+    return "message is not modified" in err.message.lower()
+
+
+def _gone(err: BadRequest) -> bool:
+    message = err.message.lower()
+    return "message to edit not found" in message or "message can't be edited" in message
+
+
+def _query_too_old(err: BadRequest) -> bool:
+    message = err.message.lower()
+    return "query is too old" in message or "query id is invalid" in message
+
+
+async def send_rendered(
+    bot: Bot,
+    chat_id: int,
+    rendered: Rendered,
+    *,
+    reply_to: int | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    thread_id: int | None = None,
+) -> Message | None:
+    """Send as HTML, or once as plain text if Telegram cannot parse it; None if the chat is gone."""
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    try:
+        try:
+            return await bot.send_message(
+                chat_id,
+                rendered.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=reply,
+                message_thread_id=thread_id,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as err:
+            if not _cannot_parse(err):
+                raise
+            log.warning("Telegram refused a reply's HTML (%s); resending it as plain text", err)
+            return await bot.send_message(
+                chat_id,
+                rendered.plain,
+                parse_mode=None,
+                reply_markup=markup,
+                reply_parameters=reply,
+                message_thread_id=thread_id,
+                link_preview_options=NO_PREVIEW,
+            )
+    except ChatMigrated as err:
+        log.info("a group became a supergroup; answering in the new chat")
+        # Message ids differ in the new chat, so the reply reference is dropped.
+        return await send_rendered(bot, err.new_chat_id, rendered, markup=markup)
+    except Forbidden as err:
+        log.info("not answering a chat that blocked or removed the bot (%s)", err)
+        return None
+
+
+async def edit_rendered(
+    bot: Bot, query: CallbackQuery, rendered: Rendered, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the text of the message holding the pressed button; unchanged text is fine."""
+    message = query.message
+    where: dict[str, int | str]
+    if query.inline_message_id:
+        where = {"inline_message_id": query.inline_message_id}
+    elif message is not None:
+        where = {"chat_id": message.chat.id, "message_id": message.message_id}
+    else:
+        return
+    for body, mode in ((rendered.html, ParseMode.HTML), (rendered.plain, None)):
+        try:
+            await bot.edit_message_text(
+                body,
+                parse_mode=mode,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+                **where,  # type: ignore[arg-type]
+            )
+            return
+        except BadRequest as err:
+            if _not_modified(err):
+                return  # a double press: the message already shows this
+            if _cannot_parse(err) and mode is not None:
+                log.warning("Telegram refused an edit's HTML (%s); resending it as plain text", err)
+                continue
+            if _gone(err) and message is not None and "chat_id" in where:
+                # Too old (48 hours) or deleted: show the page as a new message instead.
+                log.info("the message with the pressed button can no longer be edited (%s)", err)
+                await send_rendered(bot, message.chat.id, rendered, markup=markup)
+                return
+            raise
+        except Forbidden as err:
+            log.info("not editing in a chat that blocked or removed the bot (%s)", err)
+            return
+
+
+async def _ack(query: CallbackQuery, notice: str | None = None, alert: bool = False) -> None:
+    """Answer a button press (Telegram shows a spinner until then); a late answer is no error."""
+    try:
+        await query.answer(notice, show_alert=alert)
+    except BadRequest as err:
+        if not _query_too_old(err):
+            raise
+        log.info("a button press was answered too late (%s); acting on it anyway", err)
+
+
+async def _typing(bot: Bot, chat_id: int, thread_id: int | None) -> None:
+    """The typing indicator; a failure here must not stop the answer."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
+    except TelegramError as err:
+        log.debug("typing indicator not shown: %s", type(err).__name__)
+
+
+def _thread_id(message: Message | None) -> int | None:
+    return message.message_thread_id if message is not None and message.is_topic_message else None
+
+
+def _reply_to(update: Update) -> int | None:
+    """In groups answers reply to the asking message; in private chats they need not."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type == ChatType.PRIVATE:
+        return None
+    return message.message_id
+
+
+async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, rendered: Rendered,
+                 markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send `rendered` to the chat of `update` (replying to it in groups)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await send_rendered(
+        context.bot,
+        chat.id,
+        rendered,
+        reply_to=_reply_to(update),
+        markup=markup,
+        thread_id=_thread_id(update.effective_message),
+    )
+
+
+# ---------------------------------------------------------------- limits and gates
+
+
+async def allowlist_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """With an allowlist set, updates from other chats stop here and get no answer."""
+    allowed = state(context).settings.allowed_chats
+    if not allowed:
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and chat.id in allowed:
+        return
+    if chat is None and user is not None and user.id in allowed:  # inline mode has no chat
+        return
+    log.info("ignored an update from a chat that is not on the allowlist")
+    raise ApplicationHandlerStop
+
+
+async def _within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Count one request against the user's flood limit; over it, tell them once per window."""
+    user = update.effective_user
+    if user is None:
+        return True
+    verdict = state(context).questions.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return True
+    query = update.callback_query
+    if verdict is Verdict.NOTIFY:
+        log.info("a user reached the flood limit; telling them once")
+        if query is not None:
+            await _ack(query, SLOW_DOWN, alert=True)
+        else:
+            await _reply(update, context, text(SLOW_DOWN))
+    elif query is not None:
+        await _ack(query)
+    return False
+
+
+# ---------------------------------------------------------------- questions
+
+
+def answer_keyboard(key: str, page: int, pages: int) -> InlineKeyboardMarkup:
+    """Paging buttons and "Full section" for one page of a stored result set."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(PREVIOUS, callback_data=f"p:{key}:{page - 1}"))
+    if page + 1 < pages:
+        row.append(InlineKeyboardButton(MORE, callback_data=f"p:{key}:{page + 1}"))
+    section = [InlineKeyboardButton(SECTION, callback_data=f"s:{key}:{page}")]
+    return InlineKeyboardMarkup([row, section] if row else [section])
+
+
+async def _search(context: ContextTypes.DEFAULT_TYPE, question: str, k: int) -> tuple[Answer, Answerer]:
+    """Answer in a worker thread, so one slow search never holds up other chats."""
+    # One read of the index: the answer and its "Full section" use the same one even if /reload
+    # swaps it meanwhile.
+    answerer = Answerer(state(context).answerer.index)
+    answer = await asyncio.to_thread(answerer.answer, question, k)
+    return answer, answerer
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, echo: bool = False
+) -> None:
+    """Typing indicator, search off the event loop, then one HTML message with buttons."""
+    st = state(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    log.info("answering a question in a %s chat (%d characters)", chat.type, len(question))
+    thread_id = _thread_id(update.effective_message)
+    typing = asyncio.create_task(_typing(context.bot, chat.id, thread_id))
+    answer, answerer = await _search(context, question, min(MAX_RESULTS, st.per_page * PAGES))
+    await typing
+    markup = None
+    if answer.results:
+        key = st.results.put(answer, answerer.index)
+        markup = answer_keyboard(key, 0, page_count(answer, st.per_page))
+    rendered = to_html(answer, 0, st.per_page, echo=echo)
+    await _reply(update, context, rendered, markup)
+
+
+async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message in a private chat is a question."""
+    message = update.effective_message
+    if message is None or not message.text or not await _within_limit(update, context):
+        return
+    await answer_question(update, context, message.text)
+
+
+def addressed_question(message: Message, bot: Bot) -> str | None:
+    """The question in a group message that mentions or replies to the bot; None if not for it."""
+    body = message.text or ""
+    mentioned = False
+    if bot.username:
+        pattern = re.compile(rf"@{re.escape(bot.username)}\b", re.IGNORECASE)
+        if pattern.search(body):
+            mentioned = True
+            body = pattern.sub(" ", body)
+    for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
+        if entity.user is not None and entity.user.id == bot.id:
+            mentioned = True
+            body = body.replace(value, " ", 1)
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        mentioned = True
+    return " ".join(body.split()) if mentioned else None
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group: answer text that mentions the bot or replies to it; ignore the rest."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = addressed_question(message, context.bot)
+    if question is None or not await _within_limit(update, context):
+        return
+    if not question:
+        name = f"@{context.bot.username}" if context.bot.username else "me"
+        await _reply(update, context, text(f"Ask me after the mention, like: {name} who wrote the letter?"))
+        return
+    await answer_question(update, context, question)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question: the way to ask in groups (works in private chats too)."""
+    message = update.effective_message
+    if message is None or not await _within_limit(update, context):
+        return
+    parts = (message.text or "").split(maxsplit=1)
+    question = parts[1].strip() if len(parts) > 1 else ""
+    if not question:
+        await _reply(update, context, text("Write the question after the command: /ask who wrote the letter?"))
+        return
+    await answer_question(update, context, question)
+
+
+async def not_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and the like: ask for the question as text."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+            return  # not addressed to the bot
+    if await _within_limit(update, context):
+        await _reply(update, context, text(AS_TEXT))
+
+
+# ---------------------------------------------------------------- buttons
+
+
+def _parse_callback(data: str | None) -> tuple[str, str, int] | None:
+    match = _CALLBACK.fullmatch(data or "")
+    if match is None:
+        return None
+    kind, key, page = match.groups()
+    return kind, key, int(page or 0)
+
+
+async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"More results", "Previous" and "Back to results": show a page in place. Anyone may page."""
+    query = update.callback_query
+    parsed = _parse_callback(query.data if query else None)
+    if query is None or parsed is None or not await _within_limit(update, context):
+        return
+    st = state(context)
+    kept = st.results.get(parsed[1])
+    if kept is None:
+        await _ack(query, EXPIRED)
+        return
+    await _ack(query)
+    pages = page_count(kept.answer, st.per_page)
+    page = min(parsed[2], pages - 1)
+    rendered = to_html(kept.answer, page, st.per_page)
+    await edit_rendered(context.bot, query, rendered, answer_keyboard(parsed[1], page, pages))
+
+
+async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"Full section": the whole section around the page's first passage, with a way back."""
+    query = update.callback_query
+    parsed = _parse_callback(query.data if query else None)
+    if query is None or parsed is None or not await _within_limit(update, context):
+        return
+    st = state(context)
+    kept = st.results.get(parsed[1])
+    if kept is None:
+        await _ack(query, EXPIRED)
+        return
+    await _ack(query)
+    pages = page_count(kept.answer, st.per_page)
+    page = min(parsed[2], pages - 1)
+    result = kept.answer.results[page * st.per_page]
+    section = await asyncio.to_thread(Answerer(kept.index).section, result.passage_id)
+    rendered = section_to_html(section, focus=result.citation.start, url=result.citation.url)
+    back = InlineKeyboardMarkup([[InlineKeyboardButton(BACK, callback_data=f"p:{parsed[1]}:{page}")]])
+    await edit_rendered(context.bot, query, rendered, back)
+
+
+async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An example question from /start: ask it."""
+    query = update.callback_query
+    parsed = _parse_callback(query.data if query else None)
+    if query is None or parsed is None or not await _within_limit(update, context):
+        return
+    examples = state(context).examples
+    number = int(parsed[1]) if parsed[1].isdigit() else -1
+    if not 0 <= number < len(examples):
+        await _ack(query, EXPIRED)
+        return
+    await _ack(query)
+    await answer_question(update, context, examples[number], echo=True)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button this version of the bot does not know (an old message): ask again."""
+    query = update.callback_query
+    if query is not None:
+        await _ack(query, EXPIRED)
+
+
+# ---------------------------------------------------------------- inline mode
+
+
+def _inline_results(answer: Answer, plain: bool) -> list[InlineQueryResultArticle]:
+    results = []
+    for result in answer.results[:INLINE_RESULTS]:
+        rendered = inline_html(result)
+        content = InputTextMessageContent(
+            rendered.plain if plain else rendered.html,
+            parse_mode=None if plain else ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+        )
+        results.append(
+            InlineQueryResultArticle(
+                id=str(result.passage_id),
+                title=shorten(result.sentence.strip(), 120) or "Passage",
+                description=shorten(citation_line(result.citation), 200),
+                input_message_content=content,
+            )
+        )
+    return results
+
+
+async def inline_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline mode: up to 10 passages with their citations, ready to send to any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    question = query.query.strip()
+    if not question or state(context).inline.check(query.from_user.id) is not Verdict.ALLOW:
+        await query.answer([], cache_time=5, is_personal=True)
+        return
+    answer, _ = await _search(context, question, INLINE_RESULTS)
+    try:
+        await query.answer(_inline_results(answer, plain=False), cache_time=60)
+    except BadRequest as err:
+        if not _cannot_parse(err):
+            raise
+        log.warning("Telegram refused inline results' HTML (%s); sending them as plain text", err)
+        await query.answer(_inline_results(answer, plain=True), cache_time=60)
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: which articles the bot knows, and three example questions as buttons."""
+    if not await _within_limit(update, context):
+        return
+    st = state(context)
+    index = st.answerer.index
+    rendered = start_html(index.documents, len(index.passages), bool(st.examples))
+    buttons = [[InlineKeyboardButton(q, callback_data=f"q:{n}")] for n, q in enumerate(st.examples)]
+    await _reply(update, context, rendered, InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: how to ask, the commands, what the citations mean."""
+    if await _within_limit(update, context):
+        await _reply(update, context, help_html(context.bot.username))
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: the documents with title, sections and link."""
+    if await _within_limit(update, context):
+        await _reply(update, context, sources_html(state(context).answerer.index.documents))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have (private chats only)."""
+    if await _within_limit(update, context):
+        await _reply(update, context, text(UNKNOWN_COMMAND))
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins only): rebuild or reload the index and answer from it, without a restart."""
+    st = state(context)
+    user = update.effective_user
+    if user is None or user.id not in st.settings.admin_ids:
+        log.info("refused /reload from a user who is not an admin")
+        await _reply(update, context, text(NOT_ALLOWED))
+        return
+    if st.reload_lock.locked():
+        await _reply(update, context, text("A reload is already running."))
+        return
+    async with st.reload_lock:
+        notes: list[str] = []
+        try:
+            index = await asyncio.to_thread(
+                load_or_build, st.settings.index_path, st.settings.docs_dirs, notes.append
+            )
+        except QabotIndexError as err:
+            log.error("reload failed: %s", err)
+            await _reply(update, context, text(f"Reload failed; still answering from the previous index. {err}"))
+            return
+        st.answerer.index = index  # one attribute swap: questions already running keep their index
+        st.examples = await asyncio.to_thread(example_questions, st.answerer)
+    log.info("reloaded: %d documents, %d passages", len(index.documents), len(index.passages))
+    summary = f"Reloaded: {len(index.documents)} document(s), {len(index.passages)} passages."
+    await _reply(update, context, text("\n".join([summary, *notes[-5:]])))
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _describe(update: object) -> str:
+    """What an update was, without its text."""
+    if not isinstance(update, Update):
+        return "no update (polling)" if update is None else type(update).__name__
+    kind = next(
+        (
+            name
+            for name in ("message", "callback_query", "inline_query", "edited_message")
+            if getattr(update, name) is not None
+        ),
+        "other",
+    )
+    chat = update.effective_chat
+    return f"update {update.update_id} ({kind}{f' in a {chat.type} chat' if chat else ''})"
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error (never the token or the user's text), apologise, and keep running."""
+    err = context.error
+    if isinstance(err, BadRequest) and (_not_modified(err) or _query_too_old(err)):
+        log.debug("ignored: %s", err)
+        return
+    if isinstance(err, Forbidden):
+        log.info("a chat blocked or removed the bot: %s", err)
+        return
+    if isinstance(err, Conflict):
+        st = state(context)
+        now = time.monotonic()
+        if st.conflict_logged is None or now - st.conflict_logged >= CONFLICT_LOG_EVERY:
+            st.conflict_logged = now
+            log.error(
+                "409 Conflict: another instance of this bot is polling Telegram with the same "
+                "token, and only one of them gets each update. Stop the other instance."
+            )
+        return
+    if update is None and isinstance(err, (NetworkError, RetryAfter)):
+        log.warning("fetching updates failed (%s: %s); retrying", type(err).__name__, err)
+        return
+    log.error("error while handling %s", _describe(update), exc_info=err)
+    if isinstance(update, Update):
+        await _apologise(update, context)
+
+
+async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY)
+        elif update.effective_chat is not None:
+            await _reply(update, context, text(SORRY))
+    except TelegramError as err:
+        log.warning("could not apologise either: %s", type(err).__name__)
