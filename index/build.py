@@ -12,6 +12,7 @@ from pathlib import Path
 from . import tokens
 from .acronyms import find_acronyms, with_acronyms
 from .documents import Document, Skipped, candidate_files, read_documents
+from .english import load_english
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
 from .scoring import K1, B
@@ -76,6 +77,8 @@ def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
         if not data["passages"] or not any(p["terms"] for p in data["passages"]):
             raise NoDocumentsError("the documents hold no text to index")
         write_index(out, data)
+        # Made now, once per machine, so that no question pays for it (english.py).
+        load_english(out.parent)
     return BuildSummary(
         path=out,
         documents=len(data["documents"]),

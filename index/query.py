@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .acronyms import with_acronyms
-from .tokens import stem, word_pieces
+from .tokens import is_known, stem, word_pieces
 
 if TYPE_CHECKING:
     from .search import Index
@@ -39,14 +39,18 @@ def parse_question(text: str, index: Index) -> Query:
     for piece, start, end in word_pieces(text):
         if len(words) >= MAX_TERMS:
             break
-        term = stem(piece)
+        if not is_known(piece):
+            index.know_english()
         written = text[start:end]
-        if term not in index.vocabulary:
-            better = index.correct(piece)
-            if better is not None and stem(better) in index.vocabulary:
-                corrections.append((written, better))
-                term = stem(better)
-            elif term not in words:
+        # A word in neither the documents nor the English dictionary is first tried as a misspelling
+        # of an indexed word (whose stem is known): only a word that is not one needs nltk's stemmer.
+        better = None if is_known(piece) else index.correct(piece)
+        if better is not None and stem(better) in index.vocabulary:
+            corrections.append((written, better))
+            term = stem(better)
+        else:
+            term = stem(piece)
+            if term not in index.vocabulary and term not in words:
                 unmatched.append(written)
         if term not in words:
             words[term] = written

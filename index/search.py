@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import spelling, tokens
+from .english import load_english
 from .errors import IndexCorruptError
 from .passages import Passage
 from .scoring import LuceneBM25
@@ -88,6 +90,9 @@ class Index:
             self._headings.idf if self._headings else ()
         )
         self._speller: Speller | None = None
+        self.cache_dir: Path | None = None  # where the English stems table is cached (english.py)
+        self._english_loaded = False
+        self._english_lock = threading.Lock()
 
     def idf(self, term: str) -> float:
         """The term's idf in the passages' text (or, failing that, in the headings); 0.0 if absent."""
@@ -135,8 +140,19 @@ class Index:
         """Load now what the first unknown question word would load (nltk's stemmer, the spelling
         lists): a server pays it at start-up, not in its first users' answers."""
         tokens.load_stemmer()
-        spelling.load_dictionary()
+        self.know_english()
         self.correct("warmup")
+
+    def know_english(self) -> None:
+        """Load the English word -> stem table cached next to the index (see english.py), once."""
+        if self._english_loaded or self.cache_dir is None:
+            return
+        with self._english_lock:
+            if not self._english_loaded:
+                table = load_english(self.cache_dir)
+                tokens.remember_stems(table)
+                spelling.use_english_words(frozenset(table))
+                self._english_loaded = True
 
     def correct(self, word: str) -> str | None:
         """The indexed word closest to a (misspelt) normalised word, or None."""
@@ -163,6 +179,7 @@ def load_index(path: Path) -> Index:
             f"the index at {path} is damaged ({type(err).__name__}); rebuild it with `qabot index`"
         ) from None
     tokens.remember_stems(index.stems)
+    index.cache_dir = path.parent
     return index
 
 

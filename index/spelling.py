@@ -29,13 +29,19 @@ def _english() -> SpellChecker:
     return SpellChecker(language="en", distance=1)
 
 
-def load_dictionary() -> None:
-    """Load the English dictionary now rather than on the first unknown word."""
-    _english()
+_english_words: frozenset[str] | None = None
+
+
+def use_english_words(words: frozenset[str]) -> None:
+    """Answer is_english_word from this set (the index's cached copy of the same dictionary)."""
+    global _english_words
+    _english_words = words
 
 
 def is_english_word(word: str) -> bool:
     """True for a word in pyspellchecker's English dictionary."""
+    if _english_words is not None:
+        return word in _english_words
     return word in _english()
 
 

@@ -19,13 +19,14 @@ FORMAT_VERSION = 3
 
 
 def write_index(path: Path, data: dict[str, Any]) -> None:
+    """Write the index `data` to `path`, atomically (see write_json)."""
+    write_json(path, {"format": FORMAT, "version": FORMAT_VERSION, **data})
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write `data` to `path` so that a crash at any moment leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(
-        {"format": FORMAT, "version": FORMAT_VERSION, **data},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; the index is no secret and others read it

@@ -64,6 +64,11 @@ def stem(word: str) -> str:
     return known if known is not None else _stem_uncached(word)
 
 
+def is_known(word: str) -> bool:
+    """Whether the stem of `word` is known without nltk."""
+    return word in _known_stems
+
+
 def remember_stems(stems: dict[str, str]) -> None:
     """Seed the stem cache with the word -> stem pairs stored in an index."""
     _known_stems.update(stems)

@@ -150,3 +150,21 @@ def test_index_package_knows_nothing_of_bot_or_telegram() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_questions_in_english_or_misspelt_need_no_nltk(workdir: Path) -> None:
+    # nltk costs ~0.55 s to import; the stems of the documents' words and of English words are
+    # cached beside the index, so only a word in neither (and no misspelling) needs the stemmer.
+    assert run(["index"], workdir).returncode == 0
+    assert (workdir / ".qabot" / "english-stems.json").is_file()
+    code = (
+        "import sys; from bot.cli import main;"
+        "main(['ask', 'who got deporting powers from mayorkus?']);"
+        "print('NLTK', 'nltk' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert "NLTK False" in proc.stdout, proc.stdout + proc.stderr
+    assert "Showing results for mayorkas (not mayorkus)" in proc.stdout
