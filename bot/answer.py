@@ -142,6 +142,7 @@ def _result(index: Index, rank: int, passage_id: int, score: float, wanted: set[
         url=passage.url,
         start=passage.start,
         end=passage.end,
+        published=passage.published,
     )
     return Result(
         rank=rank,

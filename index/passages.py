@@ -42,10 +42,15 @@ class Passage:
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...]  # sentence spans relative to `start`
+    published: str | None = None  # the document's date, carried into citations
 
 
-def split_document(doc: Document) -> list[Passage]:
-    """Cut a document into passages following its paragraphs and section headings."""
+def split_document(doc: Document, sentences: bool = True) -> list[Passage]:
+    """Cut a document into passages following its paragraphs and section headings.
+
+    sentences=False leaves `sentences` empty for passages that are whole paragraphs (the archive
+    build computes them when a passage is shown: sentence splitting is most of a build's time).
+    """
     blocks = [(m.start(), m.end()) for m in _BLOCK.finditer(doc.text, doc.body_start)]
     passages: list[Passage] = []
     section: str | None = None
@@ -62,7 +67,7 @@ def split_document(doc: Document) -> list[Passage]:
         if in_promo:
             continue
         paragraph += 1
-        for part_start, part_end, sentences in _parts(doc.text, start, end):
+        for part_start, part_end, spans in _parts(doc.text, start, end, sentences):
             passages.append(
                 Passage(
                     doc_id=doc.doc_id,
@@ -74,7 +79,8 @@ def split_document(doc: Document) -> list[Passage]:
                     start=part_start,
                     end=part_end,
                     text=doc.text[part_start:part_end],
-                    sentences=sentences,
+                    sentences=spans,
+                    published=doc.published,
                 )
             )
     return passages
@@ -93,9 +99,12 @@ def _is_heading(block: str) -> bool:
 
 
 def _parts(
-    text: str, start: int, end: int
+    text: str, start: int, end: int, sentences: bool = True
 ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
     """One paragraph as (start, end, sentence spans) parts of at most MAX_WORDS words."""
+    if not sentences and len(text[start:end].split()) <= MAX_WORDS:
+        # One part, the whole paragraph: its spans are sentence_spans(text[start:end]) later.
+        return [(start, end, ())]
     spans = [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
     parts: list[list[tuple[int, int]]] = [[]]
     words = 0

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import tokens
 from .errors import IndexCorruptError
 from .passages import Passage
 from .scoring import LuceneBM25
 from .storage import read_index
+
+if TYPE_CHECKING:
+    from .archive import ArchiveIndex
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,14 @@ class Index:
         return self._bm25.doc_freqs[passage_id]
 
 
-def load_index(path: Path) -> Index:
+def load_index(path: Path) -> Index | ArchiveIndex:
     """Load an index file written by `build_index`; never re-tokenizes the passages."""
     data = read_index(path)
+    if data.get("kind") == "archive":
+        # The file points to an archive folder (the sparse-matrix engine for big indexes).
+        from .archive import load_archive
+
+        return load_archive(path, data)
     try:
         index = _from_data(data)
     except (KeyError, TypeError, ValueError, IndexError) as err:
@@ -127,6 +135,7 @@ def _from_data(data: dict[str, Any]) -> Index:
                 end=end,
                 text=text,
                 sentences=tuple((int(a), int(b)) for a, b in p["sentences"]),
+                published=doc.published,
             )
         )
         terms.append([str(t) for t in p["terms"]])
