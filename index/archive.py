@@ -1,0 +1,166 @@
+"""The archive engine: the same Lucene-idf BM25 as `scoring.LuceneBM25`, over sparse arrays.
+
+rank-bm25 walks every passage in Python for every question term (about 1 s a question at a million
+passages). Here each term's postings (passage ids and term counts, sorted by passage) are one slice
+of memory-mapped arrays, so a question costs time in proportion to the postings of its terms.
+Scores are computed with rank-bm25's formula, in float64, adding terms in the same order, so they
+are the same numbers and ties break the same way (lower passage id first).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+from . import tokens
+from .archive_store import archives_dir, read_archive
+from .errors import IndexCorruptError
+from .passages import Passage, sentence_spans
+from .search import DocumentInfo, Hit
+
+
+class ArchiveIndex:
+    """Passages, documents and BM25 postings loaded from an archive folder (arrays mmapped)."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any], documents: list[dict],
+                 arrays: dict[str, np.ndarray]) -> None:
+        self.folder = folder
+        self.fingerprint: str = str(meta["fingerprint"])
+        self.roots: tuple[str, ...] = tuple(str(r) for r in meta["roots"])
+        self.stems: dict[str, str] = meta["stems"]
+        self.documents: list[DocumentInfo] = [
+            DocumentInfo(
+                doc_id=d["doc_id"], path=d["path"], title=d["title"], url=d["url"],
+                published=d["published"], author=d["author"], sections=tuple(d["sections"]),
+                passages=d["passages"],
+            )
+            for d in documents
+        ]
+        self._sections: list[str] = meta["sections"]
+        self._a = arrays
+        terms: list[str] = meta["vocabulary"]
+        self._column = {t: i for i, t in enumerate(terms)}
+        self.vocabulary = self._column.keys()
+        n = int(meta["passages"])
+        if len(arrays["p_doc"]) != n or len(arrays["col_ptr"]) != len(terms) + 1:
+            raise ValueError("array sizes do not match the metadata")
+        params = meta["params"]
+        self.k1, self.b = float(params["k1"]), float(params["b"])
+        doc_len = np.asarray(arrays["p_len"], dtype=np.int64)
+        self.avgdl = int(doc_len.sum()) / n
+        # rank-bm25's length normalisation, written as it writes it so the floats are identical.
+        self._norm = self.k1 * (1 - self.b + self.b * doc_len / self.avgdl)
+        self._idf = np.asarray(arrays["idf"])
+        self._ptr = np.asarray(arrays["col_ptr"])
+        self._buffers = threading.local()
+        self.passages = _Passages(self)
+
+    def idf(self, term: str) -> float:
+        """The term's idf, 0.0 for a term no passage holds."""
+        col = self._column.get(term)
+        return 0.0 if col is None else float(self._idf[col])
+
+    def search(self, terms: list[str], limit: int = 50) -> list[Hit]:
+        """Passages holding any of `terms`, best first; ties go to document order."""
+        wanted = [self._column[t] for t in dict.fromkeys(terms) if t in self._column]
+        if not wanted or limit <= 0:
+            return []
+        scores = self._scores_buffer()
+        touched = []
+        for col in wanted:
+            a, b = int(self._ptr[col]), int(self._ptr[col + 1])
+            rows = self._a["rows"][a:b]
+            tf = self._a["tfs"][a:b].astype(np.float64)
+            scores[rows] += self._idf[col] * (tf * (self.k1 + 1) / (tf + self._norm[rows]))
+            touched.append(rows)
+        rows = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+        values = scores[rows]
+        scores[rows] = 0.0  # leave the buffer clean for the next question of this thread
+        if len(rows) > limit:
+            # Everything scoring at least the limit-th best value, ties included, then exact order.
+            cut = np.partition(values, len(values) - limit)[len(values) - limit]
+            keep = values >= cut
+            rows, values = rows[keep], values[keep]
+        order = np.lexsort((rows, -values))[:limit]
+        return [Hit(int(rows[i]), float(values[i])) for i in order]
+
+    def passage_terms(self, passage_id: int) -> dict[str, int]:
+        """Term frequencies of one passage."""
+        return dict(Counter(tokens.tokenize(self.passages[passage_id].text)))
+
+    def passage(self, i: int) -> Passage:
+        """Passage `i`, built from the arrays (sentence spans computed for whole paragraphs)."""
+        a = self._a
+        doc = self.documents[int(a["p_doc"][i])]
+        t0, t1 = (int(x) for x in a["p_text"][i])
+        text = bytes(a["text"][t0:t1]).decode("utf-8")
+        s0, s1 = (int(x) for x in a["p_sent"][i])
+        flat = a["sents"][s0:s1].tolist()
+        spans = tuple(zip(flat[0::2], flat[1::2], strict=True)) or tuple(sentence_spans(text))
+        section = int(a["p_section"][i])
+        return Passage(
+            doc_id=doc.doc_id, path=doc.path, title=doc.title,
+            section=self._sections[section] if section >= 0 else None,
+            paragraph=int(a["p_para"][i]), url=doc.url,
+            start=int(a["p_start"][i]), end=int(a["p_end"][i]), text=text,
+            sentences=spans, published=doc.published,
+        )
+
+    def _scores_buffer(self) -> np.ndarray:
+        # One zeroed buffer per thread, reused: allocating 8 MB per question costs more than
+        # clearing the few entries a question touched.
+        buf = getattr(self._buffers, "scores", None)
+        if buf is None:
+            buf = self._buffers.scores = np.zeros(len(self._norm), dtype=np.float64)
+        return buf
+
+
+class _Passages(Sequence[Passage]):
+    """The archive's passages as a read-only sequence, each built when asked for."""
+
+    def __init__(self, index: ArchiveIndex) -> None:
+        self._index = index
+        self._n = len(index._norm)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self._index.passage(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("passage id out of range")
+        return self._index.passage(i)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self._index.passage(i) for i in range(self._n))
+
+
+def load_archive(index_path: Path, pointer: dict[str, Any]) -> ArchiveIndex:
+    """Load the archive the index file `index_path` points to; never re-tokenizes."""
+    try:
+        folder = archives_dir(index_path) / str(pointer["archive"])
+        if pointer["tokenizer"] != tokens.TOKENIZER_VERSION:
+            raise ValueError("tokenizer version differs")
+        meta, documents, arrays = read_archive(folder)
+        index = ArchiveIndex(folder, meta, documents, arrays)
+    except IndexCorruptError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise IndexCorruptError(
+            f"the index at {index_path} is damaged ({type(err).__name__}: {err}); "
+            "rebuild it with `qabot index`"
+        ) from None
+    tokens.remember_stems(index.stems)
+    return index
