@@ -61,17 +61,20 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
             except OSError as err:
                 rel = file.relative_to(root).as_posix()
                 skipped.append(Skipped(f"{root.as_posix()}/{rel}", f"cannot be read ({err.strerror})"))
-    missing = [(s, k) for s, k in sources if not (cache / f"{k}.npz").is_file()]
+    found = {k: load_segment(cache, k) for _, k in sources}
+    missing = [(s, k) for s, k in sources if found[k] is None]
+    for segment in found.values():
+        if segment is not None:
+            # Words seen before need no stemmer: a one-file rebuild then never imports nltk.
+            _worker_terms.stems.update(segment.meta["stems"])
     _compute(missing, cache)
     segments: list[Segment] = []
-    computed = len(missing)
     for source, key in sources:
-        segment = load_segment(cache, key)
-        if segment is None:  # damaged cache entry: recompute it
-            segment = compute_segment(source)
-            save_segment(cache, key, segment)
-            computed += 1
+        segment = found[key] or load_segment(cache, key)
+        if segment is None:  # written by a worker but unreadable now: compute it here
+            segment = compute_segment(source, _worker_terms)
         segments.append(segment)
+    computed = len(missing)
     merged = merge(segments, skipped)
     if merged is None:
         where = ", ".join(r.as_posix() for r in roots)

@@ -23,7 +23,7 @@ HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
 _BLOCK = re.compile(r"\S(?:.*?\S)?(?=[ \t]*\n[ \t]*\n|\s*\Z)", re.DOTALL)
-_GAP = re.compile(r"[ \t]*\n[ \t]*\n")
+_GAP = re.compile(r"\n[ \t]*\n")
 _NON_SPACE = re.compile(r"\S")
 _DONATION = re.compile(r"^support\b.{0,80}\bjournalism\b.{0,40}\bdonate\b", re.IGNORECASE)
 _PROMO_HEADING = re.compile(r"^\S+\.(?:com|net|org|co\.uk|io)\b.{0,40}\bcan help\b", re.IGNORECASE)
@@ -96,11 +96,13 @@ def text_blocks(text: str, pos: int = 0) -> list[tuple[int, int]]:
     searched: a block ends before a gap that follows a non-space character (a test checks both
     give the same blocks).
     """
-    ends = [
-        m.start()
-        for m in _GAP.finditer(text, pos)
-        if m.start() > pos and not text[m.start() - 1].isspace()
-    ]
+    ends = []
+    for m in _GAP.finditer(text, pos):
+        end = m.start()
+        while end > pos and text[end - 1] in " \t":  # the spaces before the gap belong to it
+            end -= 1
+        if end > pos and not text[end - 1].isspace():
+            ends.append(end)
     last = len(text.rstrip())
     ends.append(last)
     blocks: list[tuple[int, int]] = []

@@ -65,7 +65,7 @@ class Segment:
 def compute_segment(source: Source, cache: TermIds | None = None) -> Segment:
     """Read, split and count the terms of one file."""
     docs, skipped = read_file(source.file, source.root, source.shown)
-    return segment_of(docs, skipped, cache or TermIds())
+    return segment_of(docs, skipped, cache if cache is not None else TermIds())
 
 
 def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> Segment:
