@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import Index, Passage, term_spans
+from index import Index, Passage, SourcePage, list_sources, term_spans
 
 DEFAULT_K = 3
 MAX_RESULTS = 50  # a result set never holds more than this many passages
@@ -114,6 +114,10 @@ class Answerer:
             else None
         )
         return Answer(cleaned, ANSWERED, results, note, terms, unmatched)
+
+    def sources(self, offset: int = 0, limit: int = 20) -> SourcePage:
+        """One page of the documents the index holds (for `qabot sources` and /sources)."""
+        return list_sources(self.index.documents, offset, limit)
 
     def section(self, passage_id: int) -> Section:
         """All passages of the section (of the same document) that holds `passage_id`."""
