@@ -42,7 +42,7 @@ class ArchiveIndex:
             for d in documents
         ]
         self._sections: list[str] = meta["sections"]
-        self._a = arrays
+        self._a = {k: np.asarray(v) for k, v in arrays.items()}  # plain views: no memmap overhead
         terms: list[str] = meta["vocabulary"]
         self._column = {t: i for i, t in enumerate(terms)}
         self.vocabulary = self._column.keys()
@@ -57,6 +57,8 @@ class ArchiveIndex:
         self._norm = self.k1 * (1 - self.b + self.b * doc_len / self.avgdl)
         self._idf = np.asarray(arrays["idf"])
         self._ptr = np.asarray(arrays["col_ptr"])
+        self._rows = self._a["rows"]
+        self._weights = self._a["weights"]
         self._buffers = threading.local()
         self.passages = _Passages(self)
 
@@ -74,18 +76,24 @@ class ArchiveIndex:
         touched = []
         for col in wanted:
             a, b = int(self._ptr[col]), int(self._ptr[col + 1])
-            rows = self._a["rows"][a:b]
-            tf = self._a["tfs"][a:b].astype(np.float64)
-            scores[rows] += self._idf[col] * (tf * (self.k1 + 1) / (tf + self._norm[rows]))
+            rows = self._rows[a:b]
+            scores[rows] += self._idf[col] * self._weights[a:b]
             touched.append(rows)
-        rows = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+        rows = touched[0] if len(touched) == 1 else np.concatenate(touched)
         values = scores[rows]
         scores[rows] = 0.0  # leave the buffer clean for the next question of this thread
-        if len(rows) > limit:
-            # Everything scoring at least the limit-th best value, ties included, then exact order.
-            cut = np.partition(values, len(values) - limit)[len(values) - limit]
+        # A passage appears once per question term it holds, always with its full score, so the
+        # best `limit` passages are among the best limit * terms entries (ties at the cut kept).
+        most = limit * len(touched)
+        if len(rows) > most:
+            cut = np.partition(values, len(values) - most)[len(values) - most]
             keep = values >= cut
             rows, values = rows[keep], values[keep]
+        if len(touched) > 1:
+            by_row = np.argsort(rows, kind="stable")
+            rows, values = rows[by_row], values[by_row]
+            first = np.concatenate(([True], rows[1:] != rows[:-1]))
+            rows, values = rows[first], values[first]
         order = np.lexsort((rows, -values))[:limit]
         return [Hit(int(rows[i]), float(values[i])) for i in order]
 

@@ -205,9 +205,16 @@ def merge(
     rows, cols, tfs = _by_column(rows, cols, tfs, n)
     col_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(df, out=col_ptr[1:])
+    doc_len = arrays["p_len"].astype(np.int64)
+    avgdl = int(doc_len.sum()) / n
+    # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
+    # operations in the same order), so a question only multiplies by idf and adds.
+    norm = K1 * (1 - B + B * doc_len / avgdl)
+    tf = tfs.astype(np.float64)
     arrays.update(
         col_ptr=col_ptr,
         rows=rows.astype(np.int32),
+        weights=tf * (K1 + 1) / (tf + norm[rows]),
         tfs=tfs.astype(np.min_scalar_type(int(tfs.max()) if len(tfs) else 0)),
         # Lucene's idf exactly as LuceneBM25 computes it (math.log on Python numbers).
         idf=np.array([math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()]),
