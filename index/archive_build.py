@@ -214,7 +214,9 @@ def merge(
     arrays.update(
         col_ptr=col_ptr,
         rows=rows.astype(np.int32),
-        weights=tf * (K1 + 1) / (tf + norm[rows]),
+        weights=(weights := tf * (K1 + 1) / (tf + norm[rows])),
+        # Each term's largest weight: with idf, the most it can add to a passage's score.
+        wmax=np.maximum.reduceat(weights, col_ptr[:-1]) if len(weights) else np.zeros(0),
         tfs=tfs.astype(np.min_scalar_type(int(tfs.max()) if len(tfs) else 0)),
         # Lucene's idf exactly as LuceneBM25 computes it (math.log on Python numbers).
         idf=np.array([math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()]),

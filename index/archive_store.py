@@ -18,13 +18,13 @@ import numpy as np
 from .errors import IndexCorruptError
 
 ARCHIVE_FORMAT = "qabot-archive"
-ARCHIVE_VERSION = 2
+ARCHIVE_VERSION = 3
 # Folders kept besides the current one: a process that read the old index file a moment before the
 # swap can still open the folder it names.
 KEEP_OLD = 1
 ARRAYS = (
     "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
-    "text", "sents", "col_ptr", "rows", "tfs", "weights", "idf",
+    "text", "sents", "col_ptr", "rows", "tfs", "weights", "wmax", "idf",
 )
 
 
