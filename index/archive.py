@@ -173,10 +173,9 @@ _SAFE_BELOW = 1 - 1e-9
 
 
 def _kth_best(values: np.ndarray, k: int) -> float:
-    """The k-th largest value (the smallest one when there are fewer)."""
-    if len(values) == 0:
+    """The k-th largest value; 0.0 (keep everything) when there are fewer than k."""
+    if len(values) < k or k <= 0:
         return 0.0
-    k = min(k, len(values))
     return float(np.partition(values, len(values) - k)[len(values) - k])
 
 

@@ -57,8 +57,8 @@ def test_archive_scores_equal_rank_bm25_scores_and_order(tmp_path: Path) -> None
     for question in questions:
         terms = tokenize(question)
         # Exactly the same floats, so the same order, ties included.
-        assert small.search(terms, 10) == big.search(terms, 10), question
-        assert small.search(terms, 50) == big.search(terms, 50), question
+        for limit in (1, 3, 10, 50):  # small limits let the archive skip long posting lists
+            assert small.search(terms, limit) == big.search(terms, limit), (question, limit)
 
 
 def test_top10_agree_on_benchmark_questions(tmp_path: Path) -> None:
