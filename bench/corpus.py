@@ -96,16 +96,26 @@ def make_corpus(passages: int, scifact: Path, seed: int = 5) -> Path:
     return folder
 
 
-def change_one_document(folder: Path) -> Path:
-    """Edit one document of the middle shard (for the one-document-changed rebuild)."""
+def change_one_document(folder: Path) -> tuple[Path, str]:
+    """Edit one document of the middle shard (for the one-document-changed rebuild).
+
+    Returns the shard and its original text: put it back with `restore` so the corpus stays the
+    generated one for the next run.
+    """
     shards = sorted(folder.glob("shard-*.jsonl"))
     shard = shards[len(shards) // 2]
-    lines = shard.read_text(encoding="utf-8").splitlines()
+    original = shard.read_text(encoding="utf-8")
+    lines = original.splitlines()
     record = json.loads(lines[0])
     record["text"] += "\n\nThis paragraph was added to measure a rebuild after one change."
     lines[0] = json.dumps(record)
     shard.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return shard
+    return shard, original
+
+
+def restore(shard: Path, original: str) -> None:
+    """Undo `change_one_document`."""
+    shard.write_text(original, encoding="utf-8")
 
 
 def _write_shard(folder: Path, shard: list[str]) -> None:

@@ -19,7 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-from bench.corpus import DATA, SCIFACT_SOURCE, change_one_document, copy_scifact, make_corpus
+from bench.corpus import (
+    DATA,
+    SCIFACT_SOURCE,
+    change_one_document,
+    copy_scifact,
+    make_corpus,
+    restore,
+)
 from bench.corpus import questions as scifact_questions
 
 TOP = 10
@@ -55,8 +62,11 @@ def _measure(size: int, scifact: Path, baseline_questions: int) -> list[dict]:
     out = DATA / f"index-{size}" / "index.json"
     shutil.rmtree(out.parent, ignore_errors=True)
     full = _child("build", "--docs", docs, "--out", out)
-    change_one_document(docs)
-    again = _child("build", "--docs", docs, "--out", out)
+    changed = change_one_document(docs)
+    try:
+        again = _child("build", "--docs", docs, "--out", out)
+    finally:
+        restore(*changed)
     started = time.perf_counter()
     serve = _child("serve", "--out", out, first_line_at=started)
     base = _child("baseline", "--out", out, "--baseline-questions", str(baseline_questions))
