@@ -27,5 +27,9 @@ lint: $(STAMP)
 index: $(STAMP)
 	$(BIN)/qabot index
 
+# The archive benchmark (10k, 100k and 1M passages; about 15 minutes on 2 cores). Not part of `test`.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) .qabot .pytest_cache .ruff_cache

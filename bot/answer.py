@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import Index, Passage, term_spans
+from index import Index, Passage, SourcePage, list_sources, term_spans
 from index.query import Query, parse_question
 
 from .answer_types import expected_type, holds_type
@@ -160,6 +160,10 @@ class Answerer:
             confidence, gate and confidence < LOW_CONFIDENCE_BELOW, query.words,
         )
 
+    def sources(self, offset: int = 0, limit: int = 20) -> SourcePage:
+        """One page of the documents the index holds (for `qabot sources` and /sources)."""
+        return list_sources(self.index.documents, offset, limit)
+
     def section(self, passage_id: int) -> Section:
         """All passages of the section (of the same document) that holds `passage_id`."""
         index = self.index
@@ -188,6 +192,7 @@ def _result(index: Index, rank: int, passage_id: int, score: float, query: Query
         url=passage.url,
         start=passage.start,
         end=passage.end,
+        published=passage.published,
     )
     return Result(
         rank=rank,

@@ -35,6 +35,10 @@ _FIGURE = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w(-])")
 _NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w-])(?:1[89]|20)\d\d(?![\w(-])")
 _MONTH = re.compile(rf"\b(?:{_MONTHS})\b\.?\s+\d|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
+# A capitalised month name on its own ("closes in May"): case-sensitive, so the verb "may" is not one.
+_MONTH_NAME = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 _DAY_WORDS = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
     r"last\s+(?:week|month|year)|first\s+day|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
@@ -57,5 +61,7 @@ def holds_type(text: str, kind: str) -> bool:
     if kind == NUMBER:
         return bool(_FIGURE.search(text) or _NUMBER_WORD.search(text))
     if kind == DATE:
-        return bool(_YEAR.search(text) or _MONTH.search(text) or _DAY_WORDS.search(text))
+        return bool(
+            _YEAR.search(text) or _MONTH.search(text) or _MONTH_NAME.search(text) or _DAY_WORDS.search(text)
+        )
     return True

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index import IndexCorruptError, QabotIndexError, load_or_build
+from index.__main__ import ENGINE_HELP
+from index.build import ENGINES
 
 from .config import ConfigError, Settings, load_settings
 
@@ -32,7 +34,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild the index from the docs folders."""
     from index.__main__ import rebuild
 
-    return rebuild(list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path)
+    return rebuild(
+        list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path, args.engine
+    )
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,10 +49,36 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    """The interactive console."""
+    """The interactive console; it picks up a rebuilt index before the next question."""
     from .console import chat
+    from .reloader import IndexReloader
 
-    return chat(_answerer(settings, args.index), args.top_k or settings.top_k)
+    answerer = _answerer(settings, args.index)
+    reloader = IndexReloader(answerer, args.index or settings.index_path)
+    return chat(answerer, args.top_k or settings.top_k, reloader=reloader)
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    """List the documents the index holds, a page at a time."""
+    import json
+
+    from .render import sources_to_terminal
+
+    page = _answerer(settings, args.index).sources(args.offset, args.limit)
+    if args.json:
+        print(json.dumps({
+            "total": page.total,
+            "offset": page.offset,
+            "next_offset": page.next_offset,
+            "documents": [
+                {"doc_id": d.doc_id, "title": d.title, "published": d.published, "url": d.url,
+                 "path": d.path, "passages": d.passages}
+                for d in page.documents
+            ],
+        }, ensure_ascii=False))
+    else:
+        print(sources_to_terminal(page))
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -101,7 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="rebuild the index from the docs folder(s)")
     p.add_argument("docs", nargs="*", type=Path, help="docs folders (default: QABOT_DOCS or docs/articles)")
     p.add_argument("--out", type=Path, help="index file (default: QABOT_INDEX or .qabot/index.json)")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("sources", help="list the documents the index holds (paged)")
+    p.add_argument("--limit", type=_positive, default=20, help="documents per page (default 20)")
+    p.add_argument("--offset", type=_non_negative, default=0, help="documents to skip")
+    p.add_argument("--index", type=Path)
+    p.add_argument("--json", action="store_true", help="the page as one JSON object")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("ask", help="answer one question (or one per line of stdin) and exit")
     p.add_argument("question", nargs="?", help="the question; omit it to read questions from stdin")
@@ -127,6 +165,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
     p.set_defaults(func=cmd_telegram)
     return parser
+
+
+def _positive(raw: str) -> int:
+    value = _non_negative(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _non_negative(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _top_k(raw: str) -> int:

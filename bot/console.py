@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .answer import MAX_RESULTS, Answer, Answerer
+from .reloader import IndexReloader
 from .render import section_to_terminal, to_json, to_terminal
 
 HISTORY_FILE = Path.home() / ".qabot_history"
@@ -131,8 +132,14 @@ class Chat:
         self.out.flush()
 
 
-def chat(answerer: Answerer, k: int, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """Run the REPL until :quit, Ctrl-D or Ctrl-C."""
+def chat(
+    answerer: Answerer,
+    k: int,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    reloader: IndexReloader | None = None,
+) -> int:
+    """Run the REPL until :quit, Ctrl-D or Ctrl-C; a rebuilt index is picked up between lines."""
     session = Chat(answerer, k, out)
     interactive = stdin.isatty()
     if interactive:
@@ -146,6 +153,11 @@ def chat(answerer: Answerer, k: int, stdin: TextIO = sys.stdin, out: TextIO = sy
                 break
             if not interactive and line == "":
                 break
+            if reloader is not None:
+                # Checked between lines, not by a thread, so a notice never cuts into typing.
+                change = reloader.check()
+                if change is not None:
+                    out.write(f"({change[1]})\n")
             if not session.handle(line):
                 break
     except KeyboardInterrupt:

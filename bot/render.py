@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from index import SourcePage
+
 from .answer import Answer, Citation, Result, Section
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -69,8 +71,25 @@ def to_json(answer: Answer, results: tuple[Result, ...] | None = None) -> dict[s
 
 
 def _source(c: Citation) -> str:
+    # The document's date after the citation: "Title - Section, para N, 2025-03-14 (path) url".
+    dated = f"{citation_line(c)}, {c.published}" if c.published else citation_line(c)
     where = f"({c.path})" + (f" {c.url}" if c.url else "")
-    return f"{citation_line(c)} {where}"
+    return f"{dated} {where}"
+
+
+def sources_to_terminal(page: SourcePage) -> str:
+    """One page of the index's documents as console lines: number, title, date, link, path."""
+    if not page.documents:
+        return f"No documents here (the index holds {page.total})."
+    lines = []
+    for number, doc in enumerate(page.documents, start=page.offset + 1):
+        extra = ", ".join(x for x in (doc.published, doc.url) if x)
+        lines.append(f"{number}. {_safe(doc.title)}" + (f" ({_safe(extra)})" if extra else ""))
+        lines.append(f"    {_safe(doc.path)}, {doc.passages} passages")
+    shown = f"{page.offset + 1}-{page.offset + len(page.documents)} of {page.total} documents"
+    if page.next_offset is not None:
+        shown += f"; next page: --offset {page.next_offset}"
+    return "\n".join([*lines, shown])
 
 
 def _highlight(result: Result, bold: bool) -> str:

@@ -11,6 +11,7 @@ from .errors import (
 )
 from .passages import Passage, split_document
 from .search import DocumentInfo, Hit, Index, load_index
+from .sources import SourcePage, list_sources
 from .tokens import term_spans, tokenize
 
 __all__ = [
@@ -26,10 +27,12 @@ __all__ = [
     "Passage",
     "QabotIndexError",
     "Skipped",
+    "SourcePage",
     "build_index",
     "describe",
     "fingerprint",
     "load_index",
+    "list_sources",
     "load_or_build",
     "read_documents",
     "split_document",

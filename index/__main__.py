@@ -6,14 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import DEFAULT_DOCS, DEFAULT_INDEX, build_index, describe
+from .build import DEFAULT_DOCS, DEFAULT_INDEX, ENGINES, build_index, describe
 from .errors import QabotIndexError
 
+ENGINE_HELP = "bm25: rank-bm25 (small); archive: sparse arrays (big); auto (default) picks by size"
 
-def rebuild(roots: list[Path], out: Path) -> int:
+
+def rebuild(roots: list[Path], out: Path, engine: str = "auto") -> int:
     """Rebuild, print the summary and each skipped file; return the exit code."""
     try:
-        summary = build_index(roots, out)
+        summary = build_index(roots, out, engine)
     except QabotIndexError as err:
         print(f"qabot index: {err}; the previous index (if any) is unchanged", file=sys.stderr)
         return 1
@@ -32,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     parser.add_argument("docs", nargs="*", type=Path, help=f"docs folders (default {DEFAULT_DOCS})")
     parser.add_argument("--out", type=Path, default=DEFAULT_INDEX, help="index file to write")
+    parser.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     args = parser.parse_args(argv)
-    return rebuild(args.docs or [DEFAULT_DOCS], args.out)
+    return rebuild(args.docs or [DEFAULT_DOCS], args.out, args.engine)
 
 
 if __name__ == "__main__":

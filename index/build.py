@@ -12,6 +12,7 @@ from pathlib import Path
 from . import tokens
 from .acronyms import find_acronyms, with_acronyms
 from .documents import Document, Skipped, candidate_files, read_documents
+from .duplicates import drop_duplicates
 from .english import load_english
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
@@ -23,6 +24,10 @@ from .storage import FORMAT_VERSION, rebuild_lock, write_index
 # The bundled article lives in docs/articles/ so that docs/ can also hold the project's own docs.
 DEFAULT_DOCS = Path("docs/articles")
 DEFAULT_INDEX = Path(".qabot/index.json")
+ENGINES = ("auto", "bm25", "archive")
+# Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop costs
+# more than ~3 ms a question and its JSON index more than ~0.5 s to load: use the archive.
+ARCHIVE_MIN_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,33 @@ def fingerprint(roots: Sequence[Path]) -> str:
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
-def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
-    """Read the docs folders and write a new index to `out`; the old one stays if this fails."""
+def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> BuildSummary:
+    """Read the docs folders and write a new index to `out`; the old one stays if this fails.
+
+    engine: "bm25" (rank-bm25 over a JSON index), "archive" (sparse arrays, for big archives) or
+    "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or more).
+    """
     started = time.perf_counter()
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     for root in roots:
         if not root.exists():
             raise NoDocumentsError(f"no docs folder at {root}")
     with rebuild_lock(out):
         print_of = fingerprint(roots)
+        if engine == "archive" or (engine == "auto" and _docs_bytes(roots) >= ARCHIVE_MIN_BYTES):
+            from .archive_build import build_archive
+
+            counts = build_archive(roots, out, print_of)
+            load_english(out.parent)
+            return BuildSummary(
+                path=out,
+                documents=counts.documents,
+                passages=counts.passages,
+                terms=counts.terms,
+                seconds=time.perf_counter() - started,
+                skipped=counts.skipped,
+            )
         documents: list[Document] = []
         skipped: list[Skipped] = []
         for root in roots:
@@ -68,6 +92,8 @@ def build_index(roots: Sequence[Path], out: Path) -> BuildSummary:
             documents.extend(found)
             skipped.extend(bad)
         documents.sort(key=lambda d: d.doc_id)
+        documents, duplicates = drop_duplicates(documents)
+        skipped.extend(duplicates)
         if not documents:
             where = ", ".join(r.as_posix() for r in roots)
             raise NoDocumentsError(
@@ -197,6 +223,17 @@ def describe(summary: BuildSummary) -> str:
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
         f"{summary.terms} distinct terms in {summary.seconds:.2f} s -> {summary.path}"
     )
+
+
+def _docs_bytes(roots: Sequence[Path]) -> int:
+    total = 0
+    for root in roots:
+        for file in candidate_files(root):
+            try:
+                total += file.stat().st_size
+            except OSError:
+                continue
+    return total
 
 
 def _names(roots: Sequence[Path]) -> str:

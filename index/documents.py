@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".jsonl")
+SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 # A file bigger than this is skipped: one article is kilobytes, and reading a runaway log or dump
 # into memory would stall the rebuild.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -58,34 +58,44 @@ def read_documents(root: Path, shown_root: str | None = None) -> tuple[list[Docu
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for file in candidate_files(root):
-        if file == root:  # a single file given as the docs "folder"
-            rel, path = file.name, shown
-        else:
-            rel = file.relative_to(root).as_posix()
-            path = f"{shown.rstrip('/')}/{rel}"
-        try:
-            text = _read_text(file, root_real)
-        except _Unusable as why:
-            skipped.append(Skipped(path, str(why)))
-            continue
-        if file.suffix.lower() == ".jsonl":
-            found, bad = _jsonl_documents(text, rel, path)
-            docs.extend(found)
-            skipped.extend(bad)
-        else:
-            doc = _text_document(text, rel, path)
-            if doc is None:
-                skipped.append(Skipped(path, "no text"))
-            else:
-                docs.append(doc)
+        found, bad = read_file(file, root, shown, root_real)
+        docs.extend(found)
+        skipped.extend(bad)
     return docs, skipped
 
 
+def read_file(
+    file: Path, root: Path, shown: str, root_real: Path | None = None
+) -> tuple[list[Document], list[Skipped]]:
+    """The documents of one file under `root` (a .jsonl file holds many), or why it was skipped."""
+    if file == root:  # a single file given as the docs "folder"
+        rel, path = file.name, shown
+    else:
+        rel = file.relative_to(root).as_posix()
+        path = f"{shown.rstrip('/')}/{rel}"
+    if root_real is None:
+        root_real = root.resolve() if root.is_dir() else root.resolve().parent
+    try:
+        if file.suffix.lower() in (".html", ".htm"):
+            # Pages declare their own encoding; the extractor reads the bytes and decodes them.
+            from .webpages import html_document
+
+            doc = html_document(_read_bytes(file, root_real), rel, path)
+            return ([doc], []) if doc is not None else ([], [Skipped(path, "no article text")])
+        text = _read_text(file, root_real)
+    except _Unusable as why:
+        return [], [Skipped(path, str(why))]
+    if file.suffix.lower() == ".jsonl":
+        return _jsonl_documents(text, rel, path)
+    doc = _text_document(text, rel, path)
+    return ([doc], []) if doc is not None else ([], [Skipped(path, "no text")])
+
+
 class _Unusable(Exception):
-    pass
+    """A file that cannot be used; the message says why."""
 
 
-def _read_text(file: Path, root_real: Path) -> str:
+def _read_bytes(file: Path, root_real: Path) -> bytes:
     real = file.resolve()
     if not real.is_relative_to(root_real):
         raise _Unusable("it points outside the docs folder")
@@ -96,6 +106,13 @@ def _read_text(file: Path, root_real: Path) -> str:
         data = real.read_bytes()
     except OSError as err:
         raise _Unusable(f"cannot be read ({err.strerror or err})") from err
+    if not data.strip():
+        raise _Unusable("empty")
+    return data
+
+
+def _read_text(file: Path, root_real: Path) -> str:
+    data = _read_bytes(file, root_real)
     if b"\x00" in data:
         raise _Unusable("binary, not text")
     try:

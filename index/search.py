@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import spelling, tokens
-from .english import load_english
+from . import tokens
 from .errors import IndexCorruptError
 from .passages import Passage
+from .queryside import QuerySide
 from .scoring import LuceneBM25
-from .spelling import Speller
 from .storage import read_index
 
 # Three fields score a passage (weights chosen with bench/tune_ranking.py, see docs/quality.md):
@@ -28,6 +25,9 @@ from .storage import read_index
 #   their own: a passage that matches nothing never scores above 0.
 HEADING_WEIGHT = 0.6
 DOCUMENT_WEIGHT = 0.6
+
+if TYPE_CHECKING:
+    from .archive import ArchiveIndex
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Hit:
     score: float
 
 
-class Index:
+class Index(QuerySide):
     """Passages, their documents and a BM25 model over the passages' terms."""
 
     def __init__(
@@ -89,10 +89,7 @@ class Index:
         self.vocabulary: frozenset[str] = frozenset(self._bm25.idf) | frozenset(
             self._headings.idf if self._headings else ()
         )
-        self._speller: Speller | None = None
-        self.cache_dir: Path | None = None  # where the English stems table is cached (english.py)
-        self._english_loaded = False
-        self._english_lock = threading.Lock()
+        self._init_query_side()
 
     def idf(self, term: str) -> float:
         """The term's idf in the passages' text (or, failing that, in the headings); 0.0 if absent."""
@@ -101,13 +98,17 @@ class Index:
             value = self._headings.idf.get(term)
         return value or 0.0
 
-    def max_idf(self) -> float:
-        """The idf a term found in no passage would have: the weight of an unknown word."""
-        n = self._bm25.corpus_size
-        return math.log(1.0 + (n + 0.5) / 0.5)
+    def search(self, weights: Mapping[str, float], limit: int = 50, text_only: bool = False) -> list[Hit]:
+        """Passages holding any of the weighted terms, best first; ties go to document order.
 
-    def search(self, weights: Mapping[str, float], limit: int = 50) -> list[Hit]:
-        """Passages holding any of the weighted terms, best first; ties go to document order."""
+        `text_only` scores the passages' text alone: plain rank-bm25 BM25, as the archive engine
+        computes it (the engines' agreement tests compare that)."""
+        if text_only:
+            wanted = [(t, w) for t, w in weights.items() if t in self._bm25.idf and w > 0]
+            scores = np.zeros(len(self.passages))
+            for term, weight in wanted:
+                scores += weight * self._bm25.get_scores([term])
+            return _ranked(scores, limit)
         wanted = [(t, w) for t, w in weights.items() if t in self.vocabulary and w > 0]
         if not wanted or limit <= 0:
             return []
@@ -121,10 +122,7 @@ class Index:
                 documents += weight * self._documents.get_scores([term])
         if documents is not None:
             scores += np.where(scores > 0, DOCUMENT_WEIGHT * documents[self._doc_of], 0.0)
-        found = [Hit(i, float(s)) for i, s in enumerate(scores) if s > 0.0]
-        # Passages are stored in (document, offset) order, so the id breaks ties deterministically.
-        found.sort(key=lambda h: (-h.score, h.passage_id))
-        return found[:limit]
+        return _ranked(scores, limit)
 
     def passage_terms(self, passage_id: int) -> dict[str, int]:
         """Term frequencies of one passage's text."""
@@ -136,36 +134,35 @@ class Index:
         heading = self._headings.doc_freqs[passage_id] if self._headings else {}
         return [t for t in terms if t in body or t in heading]
 
-    def warm_up(self) -> None:
-        """Load now what the first unknown question word would load (nltk's stemmer, the spelling
-        lists): a server pays it at start-up, not in its first users' answers."""
-        tokens.load_stemmer()
-        self.know_english()
-        self.correct("warmup")
+    @property
+    def text_vocabulary(self) -> frozenset[str]:
+        """The terms of the passages' text (without heading-only words)."""
+        return frozenset(self._bm25.idf)
 
-    def know_english(self) -> None:
-        """Load the English word -> stem table cached next to the index (see english.py), once."""
-        if self._english_loaded or self.cache_dir is None:
-            return
-        with self._english_lock:
-            if not self._english_loaded:
-                table = load_english(self.cache_dir)
-                tokens.remember_stems(table)
-                spelling.use_english_words(frozenset(table))
-                self._english_loaded = True
+    def df(self, term: str) -> int:
+        """How many passages hold `term` in their text."""
+        return self._bm25.df.get(term, 0)
 
-    def correct(self, word: str) -> str | None:
-        """The indexed word closest to a (misspelt) normalised word, or None."""
-        if self._speller is None:
-            # Built on first use: most questions need no correction.
-            df = self._bm25.df
-            self._speller = Speller({word: df.get(term, 0) for word, term in self.stems.items()})
-        return self._speller.correct(word)
+    def passage_count(self) -> int:
+        """How many passages the index holds."""
+        return len(self.passages)
 
 
-def load_index(path: Path) -> Index:
+def _ranked(scores: np.ndarray, limit: int) -> list[Hit]:
+    found = [Hit(i, float(s)) for i, s in enumerate(scores) if s > 0.0]
+    # Passages are stored in (document, offset) order, so the id breaks ties deterministically.
+    found.sort(key=lambda h: (-h.score, h.passage_id))
+    return found[:limit]
+
+
+def load_index(path: Path) -> Index | ArchiveIndex:
     """Load an index file written by `build_index`; never re-tokenizes the passages."""
     data = read_index(path)
+    if data.get("kind") == "archive":
+        # The file points to an archive folder (the sparse-matrix engine for big indexes).
+        from .archive import load_archive
+
+        return load_archive(path, data)
     if data.get("tokenizer") != tokens.TOKENIZER_VERSION:
         raise IndexCorruptError(
             f"the index at {path} was built by another version of qabot (tokenizer "
@@ -219,6 +216,7 @@ def _from_data(data: dict[str, Any]) -> Index:
                 end=end,
                 text=text,
                 sentences=tuple((int(a), int(b)) for a, b in p["sentences"]),
+                published=doc.published,
             )
         )
         terms.append([str(t) for t in p["terms"]])

@@ -125,6 +125,7 @@ def test_expected_answer_types() -> None:
     assert expected_type("how long can they hold someone") == NUMBER
     assert holds_type("for up to 48 hours", NUMBER) and not holds_type("COVID-19 and 287(g)", NUMBER)
     assert holds_type("in 2017", DATE) and not holds_type("four years", DATE)
+    assert holds_type("The bridge closes in May.", DATE) and not holds_type("it may close", DATE)
 
 
 def test_low_confidence_answers_say_so_and_why(answerer: Answerer) -> None:

@@ -1,0 +1,99 @@
+"""The archive on disk: a folder of plain arrays (.npy) and JSON with a format version, no pickle.
+
+An index file (the JSON the small engine also uses) points to the current archive folder. A rebuild
+writes a new folder next to it, syncs it, then replaces the index file atomically: a crash at any
+moment leaves the old index or the new one, and a reader that resolved the old folder keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexCorruptError
+
+ARCHIVE_FORMAT = "qabot-archive"
+ARCHIVE_VERSION = 3
+# Folders kept besides the current one: a process that read the old index file a moment before the
+# swap can still open the folder it names.
+KEEP_OLD = 1
+ARRAYS = (
+    "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
+    "text", "sents", "col_ptr", "rows", "tfs", "weights", "wmax", "idf",
+)
+
+
+def archives_dir(index_path: Path) -> Path:
+    """Where the archive folders of the index file `index_path` live."""
+    return index_path.with_name(index_path.name + ".d")
+
+
+def write_archive(folder: Path, meta: dict[str, Any], documents: list[dict],
+                  arrays: dict[str, np.ndarray]) -> None:
+    """Write a complete archive into the new folder `folder`, every file synced."""
+    folder.mkdir(parents=True)
+    for name in ARRAYS:
+        _write(folder / f"{name}.npy", lambda out, a=arrays[name]: np.save(out, a, allow_pickle=False))
+    _write(folder / "documents.json", lambda out: out.write(_json(documents)))
+    # meta.json last: a folder without it is unfinished and never loaded.
+    _write(folder / "meta.json", lambda out: out.write(_json(
+        {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
+    _fsync_dir(folder)
+    _fsync_dir(folder.parent)
+
+
+def read_archive(folder: Path) -> tuple[dict[str, Any], list[dict], dict[str, np.ndarray]]:
+    """Metadata, documents and arrays of an archive; big arrays are memory-mapped, not read."""
+    try:
+        meta = json.loads((folder / "meta.json").read_bytes())
+        if meta.get("format") != ARCHIVE_FORMAT or meta.get("version") != ARCHIVE_VERSION:
+            raise IndexCorruptError(
+                f"the archive at {folder} has format {meta.get('format')!r} version "
+                f"{meta.get('version')!r}; this qabot reads version {ARCHIVE_VERSION}: "
+                "rebuild it with `qabot index`"
+            )
+        documents = json.loads((folder / "documents.json").read_bytes())
+        arrays = {
+            name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in ARRAYS
+        }
+    except (OSError, ValueError) as err:
+        raise IndexCorruptError(
+            f"the archive at {folder} cannot be read ({err}); rebuild it with `qabot index`"
+        ) from None
+    return meta, documents, arrays
+
+
+def prune(index_path: Path, current: str) -> None:
+    """Delete archive folders other than `current` and the KEEP_OLD newest before it."""
+    base = archives_dir(index_path)
+    names = sorted((p.name for p in base.iterdir() if p.is_dir()), reverse=True)
+    keep = {current}
+    keep.update([n for n in names if n < current][:KEEP_OLD])
+    for name in names:
+        if name not in keep:
+            shutil.rmtree(base / name, ignore_errors=True)
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _write(path: Path, fill: Any) -> None:
+    with open(path, "wb") as out:
+        fill(out)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

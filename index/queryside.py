@@ -1,0 +1,77 @@
+"""What both engines offer the question side (query.py, bot/answer.py) beyond scoring: spelling
+correction against the vocabulary, the English stems table, warm-up, the weight of unknown words."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import spelling, tokens
+from .english import load_english
+from .spelling import Speller
+
+
+class QuerySide:
+    """Mixin for an index with `stems`, `vocabulary`, `passages`, `df(term)` and `passage_terms(id)`."""
+
+    stems: dict[str, str]
+    acronyms: dict[str, tuple[str, ...]]
+    cache_dir: Path | None
+
+    def _init_query_side(self) -> None:
+        self._speller: Speller | None = None
+        self._speller_lock = threading.Lock()
+        self._english_loaded = False
+        self._english_lock = threading.Lock()
+        self.cache_dir = None  # where the English stems table is cached (english.py)
+
+    def df(self, term: str) -> int:
+        """How many passages hold `term`."""
+        raise NotImplementedError
+
+    def passage_count(self) -> int:
+        """How many passages the index holds."""
+        raise NotImplementedError
+
+    def passage_terms(self, passage_id: int) -> dict[str, int]:
+        """Term frequencies of one passage's text."""
+        raise NotImplementedError
+
+    def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
+        """Which of `terms` the passage holds."""
+        held = self.passage_terms(passage_id)
+        return [t for t in terms if t in held]
+
+    def max_idf(self) -> float:
+        """The idf a term found in no passage would have: the weight of an unknown word."""
+        n = self.passage_count()
+        return math.log(1.0 + (n + 0.5) / 0.5)
+
+    def warm_up(self) -> None:
+        """Load now what the first unknown question word would load (nltk's stemmer, the spelling
+        lists): a server pays it at start-up, not in its first users' answers."""
+        tokens.load_stemmer()
+        self.know_english()
+        self.correct("warmup")
+
+    def know_english(self) -> None:
+        """Load the English word -> stem table cached next to the index (see english.py), once."""
+        if self._english_loaded or self.cache_dir is None:
+            return
+        with self._english_lock:
+            if not self._english_loaded:
+                table = load_english(self.cache_dir)
+                tokens.remember_stems(table)
+                spelling.use_english_words(frozenset(table))
+                self._english_loaded = True
+
+    def correct(self, word: str) -> str | None:
+        """The indexed word closest to a (misspelt) normalised word, or None."""
+        if self._speller is None:
+            with self._speller_lock:
+                if self._speller is None:
+                    # Built on first use: most questions need no correction.
+                    self._speller = Speller({w: self.df(t) for w, t in self.stems.items()})
+        return self._speller.correct(word)

@@ -1,0 +1,178 @@
+"""One source file's share of an archive build, computed once and cached on disk.
+
+A segment holds everything the archive needs from one file: its documents' metadata, its passages
+(offsets, text, sentence spans of split paragraphs) and their term counts. Segments are cached in
+plain .npz files (no pickle) keyed by the file's path, size and modification time and by the
+tokenizer and segment versions, so a rebuild after one file changed recomputes one segment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import tokens
+from .documents import Document, Skipped, read_file
+from .duplicates import text_digest
+from .passages import MAX_WORDS, split_document
+from .termcache import TermIds, words_of
+
+# Bump when what a segment holds changes; older cache files are then ignored.
+SEGMENT_VERSION = 1
+# Joins a file's passages into one string for one regex pass (much faster than one per passage);
+# a passage that contains it is caught by the count check and tokenized on its own.
+_SEP_WORD = "qabotpassagebreak"
+_SEP = f"\n\n{_SEP_WORD}\n\n"
+_ARRAYS = (
+    "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
+    "text", "sents", "post_row", "post_col", "post_tf",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read and the folder it belongs to."""
+
+    file: Path
+    root: Path
+    shown: str
+
+    def key(self) -> str:
+        """The cache key: where the file is, its size and mtime, and the format versions."""
+        st = self.file.stat()
+        raw = json.dumps(
+            [str(self.file.resolve()), self.shown, st.st_size, st.st_mtime_ns,
+             tokens.TOKENIZER_VERSION, SEGMENT_VERSION, MAX_WORDS]
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass
+class Segment:
+    """The arrays and metadata of one file's documents, passages and term counts."""
+
+    meta: dict
+    arrays: dict[str, np.ndarray]
+
+
+def compute_segment(source: Source, cache: TermIds | None = None) -> Segment:
+    """Read, split and count the terms of one file."""
+    docs, skipped = read_file(source.file, source.root, source.shown)
+    return segment_of(docs, skipped, cache if cache is not None else TermIds())
+
+
+def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> Segment:
+    """The segment of already-read documents."""
+    doc_rows: list[dict] = []
+    sections: dict[str, int] = {}
+    cols = {name: [] for name in ("p_doc", "p_start", "p_end", "p_para", "p_section")}
+    texts: list[str] = []
+    sent_flat: list[int] = []
+    sent_ptr = [0]
+    for doc_no, doc in enumerate(docs):
+        passages = split_document(doc, sentences=False)
+        doc_rows.append(
+            {
+                "doc_id": doc.doc_id, "path": doc.path, "title": doc.title, "url": doc.url,
+                "published": doc.published, "author": doc.author, "digest": text_digest(doc),
+                "sections": list(dict.fromkeys(p.section for p in passages if p.section)),
+                "passages": len(passages),
+            }
+        )
+        for p in passages:
+            cols["p_doc"].append(doc_no)
+            cols["p_start"].append(p.start)
+            cols["p_end"].append(p.end)
+            cols["p_para"].append(p.paragraph)
+            cols["p_section"].append(-1 if p.section is None else sections.setdefault(p.section, len(sections)))
+            texts.append(p.text)
+            for a, b in p.sentences:
+                sent_flat.extend((a, b))
+            sent_ptr.append(len(sent_flat))
+    ids, lengths, words = _term_ids(texts, cache)
+    row = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    used, local = np.unique(ids, return_inverse=True)
+    # One sort gives each (passage, term) pair once with its count, passages in order.
+    pairs, tf = np.unique(row * max(len(used), 1) + local, return_counts=True)
+    encoded = [t.encode("utf-8") for t in texts]
+    text_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=text_ptr[1:])
+    arrays = {
+        "p_doc": np.array(cols["p_doc"], dtype=np.int32),
+        "p_start": np.array(cols["p_start"], dtype=np.int64),
+        "p_end": np.array(cols["p_end"], dtype=np.int64),
+        "p_para": np.array(cols["p_para"], dtype=np.int32),
+        "p_section": np.array(cols["p_section"], dtype=np.int32),
+        "p_len": lengths.astype(np.int32),
+        "p_text": text_ptr,
+        "p_sent": np.array(sent_ptr, dtype=np.int64),
+        "text": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        "sents": np.array(sent_flat, dtype=np.int32),
+        "post_row": (pairs // max(len(used), 1)).astype(np.int32),
+        "post_col": (pairs % max(len(used), 1)).astype(np.int32),
+        "post_tf": tf.astype(np.int32),
+    }
+    meta = {
+        "documents": doc_rows,
+        "skipped": [[s.path, s.reason] for s in skipped],
+        "vocabulary": [cache.terms[i] for i in used.tolist()],
+        "sections": list(sections),
+        "stems": cache.stems_of(words),
+    }
+    return Segment(meta, arrays)
+
+
+def _term_ids(texts: list[str], cache: TermIds) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """All passages' term ids, concatenated, each passage's number of terms, the distinct words."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), set()
+    cache[_SEP_WORD] = (-1,)
+    words = words_of(_SEP.join(texts))
+    flat = np.array(cache.of_words(words), dtype=np.int64)
+    breaks = flat == -1
+    distinct = set(words)
+    distinct.discard(_SEP_WORD)
+    if int(breaks.sum()) != len(texts) - 1:
+        # A passage holds the separator word itself: count passage by passage instead.
+        del cache[_SEP_WORD]
+        per = [np.array(cache.of(t), dtype=np.int64) for t in texts]
+        lengths = np.array([len(p) for p in per], dtype=np.int64)
+        return np.concatenate(per), lengths, distinct | {_SEP_WORD}
+    passage_of = np.cumsum(breaks)
+    lengths = np.bincount(passage_of[~breaks], minlength=len(texts))
+    return flat[~breaks], lengths, distinct
+
+
+def save_segment(folder: Path, key: str, segment: Segment) -> None:
+    """Write a segment to the cache atomically (a crash leaves no half-written entry)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            meta = np.frombuffer(json.dumps(segment.meta, ensure_ascii=False).encode(), np.uint8)
+            np.savez(out, meta=meta, **segment.arrays)
+        os.replace(tmp, folder / f"{key}.npz")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_segment(folder: Path, key: str) -> Segment | None:
+    """A cached segment, or None when there is none or it cannot be read."""
+    try:
+        with np.load(folder / f"{key}.npz", allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+            arrays = {name: data[name] for name in _ARRAYS}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    except Exception:  # noqa: BLE001 - a damaged zip raises zipfile's own errors; recompute then
+        return None
+    return Segment(meta, arrays)

@@ -1,0 +1,121 @@
+"""Import formats, duplicates and broken documents, through both engines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from index import build_index, load_index, read_documents, split_document
+
+PAGE = """<!doctype html><html><head><title>Mayor signs budget | Springfield Times</title>
+<link rel="canonical" href="https://example.com/news/mayor-budget">
+<meta property="article:published_time" content="2025-03-14T09:00:00Z">
+<script>var tracker = "script words must not be indexed";</script></head>
+<body><nav><a href="/">Home</a> | <a href="/sports">Navigation sports link</a></nav>
+<div class="ad">Buy cheap wristwatches now!</div>
+<article><h1>Mayor signs the 2025 budget</h1>
+<p>The mayor of Springfield signed the 2025 city budget on Friday, ending weeks of debate over
+police funding and road repairs.</p>
+<p>The budget allocates $12 million to road repairs, the largest sum in a decade, according to
+the city's finance office.</p>
+<h2>Police funding</h2>
+<p>Council members agreed to keep police funding flat after a long public hearing on Thursday.</p>
+</article><footer>Copyright 2025 Springfield Times. Subscribe to our newsletter.</footer>
+</body></html>"""
+
+
+def _write_mixed(docs: Path) -> None:
+    (docs / "news" / "2025").mkdir(parents=True)
+    (docs / "news" / "2025" / "budget.html").write_text(PAGE, encoding="utf-8")
+    (docs / "plain.txt").write_text(
+        "Harbour dredging starts\n\nThe harbour authority began dredging the channel on Monday.\n",
+        encoding="utf-8")
+    (docs / "news" / "fair.md").write_text(
+        "---\ntitle: County fair opens\nurl: https://example.com/fair\npublished: 2025-06-01\n---\n"
+        "The county fair opened with a record number of livestock entries.\n", encoding="utf-8")
+    records = [
+        {"_id": "s1", "title": "School board vote", "text": "The school board voted to extend "
+         "the library hours.", "url": "https://example.com/s1", "published": "2025-02-02"},
+        {"id": 7, "title": "Bridge closure", "text": "The old bridge closes for repairs in May."},
+    ]
+    (docs / "news" / "feed.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+
+
+def test_html_page_keeps_article_text_title_canonical_url_and_date(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    docs, skipped = read_documents(tmp_path)
+    assert skipped == []
+    doc = docs[0]
+    assert doc.title == "Mayor signs the 2025 budget"
+    assert doc.url == "https://example.com/news/mayor-budget"
+    assert doc.published == "2025-03-14"
+    for left_out in ("script words", "Navigation sports", "wristwatches", "newsletter"):
+        assert left_out not in doc.text
+    passages = split_document(doc)
+    # Offsets point into the extracted text (the document text), not into the HTML.
+    assert all(doc.text[p.start : p.end] == p.text for p in passages)
+    assert [p.section for p in passages] == [None, None, "Police funding"]
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_every_format_in_nested_folders_is_indexed_and_cited_with_its_date(
+    tmp_path: Path, engine: str
+) -> None:
+    docs = tmp_path / "docs"
+    _write_mixed(docs)
+    out = tmp_path / "ix" / "index.json"
+    summary = build_index([docs], out, engine=engine)
+    assert (summary.documents, summary.skipped) == (5, ())
+    answerer = Answerer(load_index(out))
+    cases = {
+        "How much money goes to road repairs?": ("news/2025/budget.html", "2025-03-14"),
+        "What did the harbour authority dredge?": ("plain.txt", None),
+        "livestock entries at the county fair": ("news/fair.md", "2025-06-01"),
+        "library hours": ("news/feed.jsonl#s1", "2025-02-02"),
+        "When does the old bridge close?": ("news/feed.jsonl#7", None),
+    }
+    for question, (doc_id, published) in cases.items():
+        best = answerer.answer(question).results[0]
+        assert (best.citation.doc_id, best.citation.published) == (doc_id, published), question
+    titles = {d.title for d in answerer.sources(0, 10).documents}
+    assert "Mayor signs the 2025 budget" in titles and "Bridge closure" in titles
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_duplicate_documents_are_indexed_once(tmp_path: Path, engine: str) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    body = "The mayor opened the new library on Main Street.\n\nIt holds ten thousand books.\n"
+    (docs / "a.txt").write_text("Library opens\n\n" + body, encoding="utf-8")
+    (docs / "b.md").write_text("---\ntitle: Library opens (copy)\n---\n" + body.replace("\n\n", "\n\n\n"),
+                               encoding="utf-8")
+    (docs / "c.jsonl").write_text(json.dumps({"_id": "x", "text": body}) + "\n", encoding="utf-8")
+    summary = build_index([docs], tmp_path / "index.json", engine=engine)
+    assert summary.documents == 1
+    reasons = sorted(s.reason for s in summary.skipped)
+    assert reasons == [f"duplicate of {docs.as_posix()}/a.txt"] * 2
+    answer = Answerer(load_index(tmp_path / "index.json")).answer("How many books?", 5)
+    assert len(answer.results) == 1
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_broken_files_are_skipped_by_name_and_the_rebuild_goes_on(tmp_path: Path, engine: str) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Good\n\nThe ferry timetable changes in June.\n", encoding="utf-8")
+    (docs / "binary.html").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (docs / "empty.html").write_text("<html><body><script>x()</script></body></html>", encoding="utf-8")
+    (docs / "latin1.txt").write_bytes("Caf\xe9\n\nbody text here\n".encode("latin-1"))
+    (docs / "bad.jsonl").write_text('{"_id": 1, "text": "fine record about trams"}\n{oops\n[1]\n',
+                                    encoding="utf-8")
+    summary = build_index([docs], tmp_path / "index.json", engine=engine)
+    assert summary.documents == 2
+    skipped = {Path(s.path.split(":")[0]).name: s.reason for s in summary.skipped}
+    assert set(skipped) == {"binary.html", "empty.html", "latin1.txt", "bad.jsonl"}
+    assert "UTF-8" in skipped["latin1.txt"]
+    index = load_index(tmp_path / "index.json")
+    assert "ferri" in index.vocabulary and "tram" in index.vocabulary
