@@ -80,7 +80,8 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_ALLOWED = "Sorry, only the bot's admins can do that."
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
 
-_CALLBACK = re.compile(r"([psq]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+_CALLBACK = re.compile(r"([psqo]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+SOURCES_PAGE = 10  # documents per /sources page
 
 
 @dataclass
@@ -540,10 +541,39 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _reply(update, context, help_html(context.bot.username))
 
 
+def _sources_page(answerer: Answerer, offset: int) -> tuple[Rendered, InlineKeyboardMarkup | None]:
+    """One /sources page and its "« Previous" / "More sources »" buttons."""
+    page = answerer.sources(offset, SOURCES_PAGE)
+    buttons = []
+    if page.offset > 0:
+        buttons.append(InlineKeyboardButton("« Previous", callback_data=f"o:{max(page.offset - SOURCES_PAGE, 0)}"))
+    if page.next_offset is not None:
+        buttons.append(InlineKeyboardButton("More sources »", callback_data=f"o:{page.next_offset}"))
+    markup = InlineKeyboardMarkup([buttons]) if buttons else None
+    return sources_html(page.documents, page.offset, page.total), markup
+
+
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/sources: the documents with title, sections and link."""
+    """/sources: the documents with title, sections and link, a page at a time."""
     if await _within_limit(update, context):
-        await _reply(update, context, sources_html(state(context).answerer.index.documents))
+        rendered, markup = _sources_page(state(context).answerer, 0)
+        await _reply(update, context, rendered, markup)
+
+
+async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /sources page button: show that page in the same message."""
+    query = update.callback_query
+    parsed = _parse_callback(query.data if query else None)
+    if query is None or parsed is None or not parsed[1].isdigit():
+        return
+    answerer = state(context).answerer
+    offset = int(parsed[1])
+    if offset >= len(answerer.index.documents):
+        await _ack(query, EXPIRED)  # the index shrank since the list was shown
+        return
+    await _ack(query)
+    rendered, markup = _sources_page(answerer, offset)
+    await edit_rendered(context.bot, query, rendered, markup)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -35,6 +35,7 @@ from .config import ConfigError, Settings
 from .examples import example_questions
 from .logsafe import RedactingFilter, secret_parts, setup_logging
 from .ratelimit import FloodLimit
+from .reloader import IndexReloader
 from .results_store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def build_application(settings: Settings, answerer: Answerer) -> Application:
     application.add_handler(CallbackQueryHandler(handlers.page_button, pattern=r"^p:"))
     application.add_handler(CallbackQueryHandler(handlers.section_button, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(handlers.example_button, pattern=r"^q:"))
+    application.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^o:"))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
     application.add_handler(InlineQueryHandler(handlers.inline_question))
     application.add_error_handler(handlers.error_handler)
@@ -239,34 +241,53 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with application:
-        await _post_init(application)
-        updater = application.updater
-        if updater is None:
-            raise RuntimeError("the Application was built without an Updater")
-        if webhook_url:
-            listen = getattr(args, "listen", None) or settings.webhook_listen
-            port = getattr(args, "port", None) or settings.webhook_port
-            await updater.start_webhook(
-                listen=listen,
-                port=port,
-                url_path=urllib.parse.urlsplit(webhook_url).path.strip("/"),
-                webhook_url=webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-            log.info("webhook mode: listening on %s:%d for %s", listen, port, webhook_url)
-        else:
+    st: handlers.BotState = application.bot_data[handlers.STATE]
+    # A rebuilt index file (`qabot index` run beside the bot) is picked up without a restart.
+    reloader = IndexReloader(st.answerer, settings.index_path)
+    reloader.start()
+    try:
+        async with application:
+            await _serve_started(application, settings, args, webhook_url, secret, stop)
+    finally:
+        reloader.stop()
 
-            def polling_error(err: TelegramError) -> None:
-                application.create_task(application.process_error(update=None, error=err))
 
-            await updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, error_callback=polling_error
-            )
-            log.info("long polling for updates")
-        await application.start()
-        await stop.wait()
-        log.info("stopping")
-        await updater.stop()
-        await application.stop()
+async def _serve_started(
+    application: Application,
+    settings: Settings,
+    args: argparse.Namespace,
+    webhook_url: str | None,
+    secret: str | None,
+    stop: asyncio.Event,
+) -> None:
+    """Start polling or the webhook and serve until `stop` is set."""
+    await _post_init(application)
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the Application was built without an Updater")
+    if webhook_url:
+        listen = getattr(args, "listen", None) or settings.webhook_listen
+        port = getattr(args, "port", None) or settings.webhook_port
+        await updater.start_webhook(
+            listen=listen,
+            port=port,
+            url_path=urllib.parse.urlsplit(webhook_url).path.strip("/"),
+            webhook_url=webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        log.info("webhook mode: listening on %s:%d for %s", listen, port, webhook_url)
+    else:
+
+        def polling_error(err: TelegramError) -> None:
+            application.create_task(application.process_error(update=None, error=err))
+
+        await updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, error_callback=polling_error
+        )
+        log.info("long polling for updates")
+    await application.start()
+    await stop.wait()
+    log.info("stopping")
+    await updater.stop()
+    await application.stop()

@@ -395,10 +395,13 @@ def help_html(bot_username: str | None) -> Rendered:
     )
 
 
-def sources_html(documents: Sequence[DocumentInfo]) -> Rendered:
-    """/sources: each document with its title, passage count, sections and link."""
+def sources_html(documents: Sequence[DocumentInfo], offset: int = 0, total: int | None = None) -> Rendered:
+    """/sources: each document with its title, passage count, sections and link; with `total`, a
+    "Documents a-b of n" line for one page of a longer list."""
     blocks: list[Rendered] = []
-    used = 0
+    if total is not None and total > len(documents):
+        blocks.append(italic(text(f"Documents {offset + 1}-{offset + len(documents)} of {total}")))
+    used = sum(b.size + 2 for b in blocks)
     for n, doc in enumerate(documents):
         lines = [bold(link(doc.url, text(shorten(doc.title, 300))))]
         facts = [f"{doc.passages} passages"]
