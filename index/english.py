@@ -4,18 +4,20 @@ Importing nltk takes about 0.55 s, more than a console answer may take. pyspellc
 dictionary (128k words) stemmed with nltk's Snowball stemmer is cached next to the index, once per
 machine and library version; a question word found there needs no stemmer, and a word missing from
 it is not English, which is what the spelling corrector wants to know.
+
+The cache is a sorted "word<TAB>stem" text file searched by bisection in place: reading it whole
+into a dict would cost a console question about 0.2 s.
 """
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import version
 from pathlib import Path
 
 from . import tokens
-from .storage import write_json
+from .storage import write_bytes
 
-CACHE_NAME = "english-stems.json"
+CACHE_NAME = "english-stems.tsv"
 
 
 def cache_key() -> str:
@@ -23,22 +25,55 @@ def cache_key() -> str:
     return f"pyspellchecker {version('pyspellchecker')}; nltk {version('nltk')}; tokenizer {tokens.TOKENIZER_VERSION}"
 
 
-def load_english(folder: Path) -> dict[str, str]:
+class EnglishStems:
+    """Lookups in the sorted word -> stem table."""
+
+    def __init__(self, data: bytes) -> None:
+        first = data.find(b"\n")
+        self._data = data
+        self._start = first + 1
+
+    def stem(self, word: str) -> str | None:
+        """The stem of an English word, None for a word that is not in the dictionary."""
+        key = word.encode("utf-8") + b"\t"
+        data, lo, hi = self._data, self._start, len(self._data)
+        # Bisection over byte positions: each probe moves to the start of the next line.
+        while lo < hi:
+            mid = (lo + hi) // 2
+            line_start = data.rfind(b"\n", self._start - 1, mid) + 1
+            line_end = data.find(b"\n", line_start)
+            line_end = len(data) if line_end < 0 else line_end
+            line = data[line_start:line_end]
+            if line.startswith(key):
+                return line[len(key):].decode("utf-8")
+            if line < key:
+                lo = line_end + 1
+            else:
+                hi = line_start
+        return None
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.stem(word) is not None
+
+
+def load_english(folder: Path) -> EnglishStems:
     """The cached English word -> stem table in `folder`, made first if missing or outdated."""
     path = folder / CACHE_NAME
     key = cache_key()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") == key and isinstance(data.get("stems"), dict):
-            return data["stems"]
-    except (OSError, ValueError):
+        data = path.read_bytes()
+        if data.split(b"\n", 1)[0].decode("utf-8") == key:
+            return EnglishStems(data)
+    except (OSError, UnicodeDecodeError):
         pass
-    stems = _stem_dictionary()
+    table = _stem_dictionary()
+    lines = [key.encode("utf-8")] + sorted(f"{w}\t{s}".encode() for w, s in table.items())
+    data = b"\n".join(lines) + b"\n"
     try:
-        write_json(path, {"key": key, "stems": stems})
+        write_bytes(path, data)
     except OSError:
-        pass  # a read-only folder: answer from memory, rebuild the table next time
-    return stems
+        pass  # a read-only folder: answer from memory, make the table again next time
+    return EnglishStems(data)
 
 
 def _stem_dictionary() -> dict[str, str]:

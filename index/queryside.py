@@ -63,8 +63,8 @@ class QuerySide:
         with self._english_lock:
             if not self._english_loaded:
                 table = load_english(self.cache_dir)
-                tokens.remember_stems(table)
-                spelling.use_english_words(frozenset(table))
+                tokens.use_english(table)
+                spelling.use_english_words(table)
                 self._english_loaded = True
 
     def correct(self, word: str) -> str | None:

@@ -8,7 +8,7 @@ of letters is one edit), in C++ (pyspellchecker's own two-edit search took over 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -29,10 +29,10 @@ def _english() -> SpellChecker:
     return SpellChecker(language="en", distance=1)
 
 
-_english_words: frozenset[str] | None = None
+_english_words: Container[str] | None = None
 
 
-def use_english_words(words: frozenset[str]) -> None:
+def use_english_words(words: Container[str]) -> None:
     """Answer is_english_word from this set (the index's cached copy of the same dictionary)."""
     global _english_words
     _english_words = words

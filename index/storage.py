@@ -24,9 +24,13 @@ def write_index(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` to `path` so that a crash at any moment leaves the old file or the new one."""
+    """Write `data` as JSON to `path`, atomically (see write_bytes)."""
+    write_bytes(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def write_bytes(path: Path, payload: bytes) -> None:
+    """Write `payload` to `path` so that a crash at any moment leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; the index is no secret and others read it

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import Protocol
 
 # Bump when the terms produced for a text change: an index built with another version is rebuilt.
 TOKENIZER_VERSION = 3
@@ -39,6 +40,17 @@ STOPWORDS = _load_stopwords()
 _known_stems: dict[str, str] = {}
 
 
+class EnglishLookup(Protocol):
+    """english.EnglishStems, as seen from here."""
+
+    def stem(self, word: str) -> str | None: ...
+
+    def __contains__(self, word: object) -> bool: ...
+
+
+_english: EnglishLookup | None = None
+
+
 @lru_cache(maxsize=1)
 def _snowball() -> Callable[[str], str]:
     # Imported lazily: see _known_stems. SnowballStemmer("english") needs no downloaded data
@@ -61,12 +73,20 @@ def load_stemmer() -> None:
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem of one normalised word."""
     known = _known_stems.get(word)
+    if known is None and _english is not None:
+        known = _english.stem(word)
     return known if known is not None else _stem_uncached(word)
 
 
 def is_known(word: str) -> bool:
     """Whether the stem of `word` is known without nltk."""
-    return word in _known_stems
+    return word in _known_stems or (_english is not None and word in _english)
+
+
+def use_english(table: EnglishLookup) -> None:
+    """Also take stems from this English word table (english.py) before asking nltk."""
+    global _english
+    _english = table
 
 
 def remember_stems(stems: dict[str, str]) -> None:
