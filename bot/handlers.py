@@ -46,7 +46,7 @@ from .config import Settings
 from .examples import example_questions
 from .ratelimit import FloodLimit, Verdict
 from .render import citation_line
-from .results_store import ResultStore
+from .results_store import ResultSet, ResultStore
 from .telegram_html import (
     Rendered,
     help_html,
@@ -418,42 +418,46 @@ def _parse_callback(data: str | None) -> tuple[str, str, int] | None:
     return kind, key, int(page or 0)
 
 
-async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """"More results", "Previous" and "Back to results": show a page in place. Anyone may page."""
+async def _pressed_result_set(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[CallbackQuery, str, ResultSet, int, int] | None:
+    """The result set a button points to, acknowledged: (query, key, kept, page, pages); None
+    when there is nothing to do (unparsable data, flood limit, or an expired set: "ask again")."""
     query = update.callback_query
     parsed = _parse_callback(query.data if query else None)
     if query is None or parsed is None or not await _within_limit(update, context):
-        return
+        return None
     st = state(context)
     kept = st.results.get(parsed[1])
     if kept is None:
         await _ack(query, EXPIRED)
-        return
+        return None
     await _ack(query)
     pages = page_count(kept.answer, st.per_page)
-    page = min(parsed[2], pages - 1)
-    rendered = to_html(kept.answer, page, st.per_page)
-    await edit_rendered(context.bot, query, rendered, answer_keyboard(parsed[1], page, pages))
+    return query, parsed[1], kept, min(parsed[2], pages - 1), pages
+
+
+async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"More results", "Previous" and "Back to results": show a page in place. Anyone may page."""
+    pressed = await _pressed_result_set(update, context)
+    if pressed is None:
+        return
+    query, key, kept, page, pages = pressed
+    rendered = to_html(kept.answer, page, state(context).per_page)
+    await edit_rendered(context.bot, query, rendered, answer_keyboard(key, page, pages))
 
 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"Full section": the whole section around the page's first passage, with a way back."""
-    query = update.callback_query
-    parsed = _parse_callback(query.data if query else None)
-    if query is None or parsed is None or not await _within_limit(update, context):
+    pressed = await _pressed_result_set(update, context)
+    if pressed is None:
         return
+    query, key, kept, page, _ = pressed
     st = state(context)
-    kept = st.results.get(parsed[1])
-    if kept is None:
-        await _ack(query, EXPIRED)
-        return
-    await _ack(query)
-    pages = page_count(kept.answer, st.per_page)
-    page = min(parsed[2], pages - 1)
     result = kept.answer.results[page * st.per_page]
     section = await asyncio.to_thread(Answerer(kept.index).section, result.passage_id)
     rendered = section_to_html(section, focus=result.citation.start, url=result.citation.url)
-    back = InlineKeyboardMarkup([[InlineKeyboardButton(BACK, callback_data=f"p:{parsed[1]}:{page}")]])
+    back = InlineKeyboardMarkup([[InlineKeyboardButton(BACK, callback_data=f"p:{key}:{page}")]])
     await edit_rendered(context.bot, query, rendered, back)
 
 
