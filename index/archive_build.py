@@ -237,7 +237,7 @@ def merge(
         weights=weights,
         # Each term's largest weight: with idf, the most it can add to a passage's score.
         wmax=_column_max(weights, col_ptr),
-        tfs=tfs.astype(np.min_scalar_type(int(tfs.max()) if len(tfs) else 0)),
+        tfs=_small(tfs),
         idf=_idf(np.diff(col_ptr), n),
     )
     # Headings: postings per group of passages; the length normalisation uses each passage's
@@ -252,6 +252,7 @@ def merge(
         g_start=groups.start,
         h_ptr=h_ptr,
         h_rows=h_rows.astype(np.int32),
+        h_tfs=_small(h_tfs),
         h_weights=h_weights,
         h_wmax=_column_max(h_weights, h_ptr),
         h_idf=_idf(h_df, n),
@@ -266,6 +267,7 @@ def merge(
     arrays.update(
         d_ptr=d_ptr,
         d_rows=d_rows.astype(np.int32),
+        d_tfs=_small(d_tfs),
         d_weights=d_weights,
         d_wmax=_column_max(d_weights, d_ptr),
         d_idf=_idf(np.diff(d_ptr), n_docs),
@@ -448,6 +450,11 @@ def _idf(df: np.ndarray, n: int) -> np.ndarray:
     """Lucene's idf exactly as LuceneBM25 computes it (math.log on Python numbers); 0.0 where
     no entry holds the term (rank-bm25 scores such a term 0)."""
     return np.array([math.log(1.0 + (n - f + 0.5) / (f + 0.5)) if f else 0.0 for f in df.tolist()])
+
+
+def _small(counts: np.ndarray) -> np.ndarray:
+    """Counts in the smallest unsigned type that holds them."""
+    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0))
 
 
 def _pointers(cols: np.ndarray, width: int) -> np.ndarray:

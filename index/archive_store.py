@@ -26,8 +26,8 @@ ARRAYS = (
     "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
     "text", "sents", "col_ptr", "rows", "tfs", "weights", "wmax", "idf",
     # Headings (per group of passages sharing one, g_start) and documents: the same BM25 parts.
-    "g_start", "h_ptr", "h_rows", "h_weights", "h_wmax", "h_idf",
-    "d_ptr", "d_rows", "d_weights", "d_wmax", "d_idf",
+    "g_start", "h_ptr", "h_rows", "h_tfs", "h_weights", "h_wmax", "h_idf",
+    "d_ptr", "d_rows", "d_tfs", "d_weights", "d_wmax", "d_idf",
 )
 
 
