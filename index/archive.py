@@ -233,24 +233,26 @@ class ArchiveIndex(QuerySide):
 
     def passage_terms(self, passage_id: int) -> dict[str, int]:
         """Term frequencies of one passage's text (with the acronyms of spelled-out expansions)."""
-        return dict(Counter(self._adder(tokens.tokenize(self.passages[passage_id].text))))
+        return dict(Counter(self._adder(tokens.tokenize(self._text_of(passage_id)))))
 
     def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
         """Which of `terms` the passage holds, in its text or in its heading."""
-        row = np.array([passage_id])
-        group = self._group_of(row)
+        group = int(self._group_of(np.array([passage_id]))[0])
         return [
             t for t in terms
             if (c := self._column.get(t)) is not None
-            and (self._text.at(c, row)[0] > 0 or self._heading.at(c, group)[0] > 0)
+            and (self._text.holds(c, passage_id) or self._heading.holds(c, group))
         ]
+
+    def _text_of(self, i: int) -> str:
+        t0, t1 = (int(x) for x in self._a["p_text"][i])
+        return bytes(self._a["text"][t0:t1]).decode("utf-8")
 
     def passage(self, i: int) -> Passage:
         """Passage `i`, built from the arrays (sentence spans computed for whole paragraphs)."""
         a = self._a
         doc = self.documents[int(a["p_doc"][i])]
-        t0, t1 = (int(x) for x in a["p_text"][i])
-        text = bytes(a["text"][t0:t1]).decode("utf-8")
+        text = self._text_of(i)
         s0, s1 = (int(x) for x in a["p_sent"][i])
         flat = a["sents"][s0:s1].tolist()
         spans = tuple(zip(flat[0::2], flat[1::2], strict=True)) or tuple(sentence_spans(text))
@@ -291,6 +293,14 @@ class _Field:
     def bound(self, col: int) -> float:
         """The most the term adds to one entry's score, before the query weight."""
         return float(self.idf[col] * self.wmax[col])
+
+    def holds(self, col: int, row: int) -> bool:
+        """Whether entry `row` holds the term."""
+        a, b = self.span(col)
+        if a == b:
+            return False
+        i = a + int(np.searchsorted(self.rows[a:b], row))
+        return i < b and int(self.rows[i]) == row
 
     def at(self, col: int, rows: np.ndarray) -> np.ndarray:
         """The term's tf factor for each of `rows` (sorted), 0.0 where the entry lacks it."""
