@@ -56,20 +56,30 @@ def with_acronyms(terms: list[str], acronyms: dict[str, tuple[str, ...]]) -> lis
     The defining mention, where the acronym follows in brackets, already has it and is not doubled."""
     if not acronyms:
         return terms
-    by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for acronym, expansion in acronyms.items():
-        by_first.setdefault(expansion[0], []).append((acronym, expansion))
-    added: dict[int, list[str]] = {}  # position after an expansion -> acronyms to insert there
-    for i, term in enumerate(terms):
-        for acronym, expansion in by_first.get(term, ()):
-            end = i + len(expansion)
-            if tuple(terms[i:end]) == expansion and (end >= len(terms) or terms[end] != acronym):
-                added.setdefault(end, []).append(acronym)
-    if not added:
-        return terms
-    out: list[str] = []
-    for i, term in enumerate(terms):
-        out.extend(added.get(i, ()))
-        out.append(term)
-    out.extend(added.get(len(terms), ()))
-    return out
+    return AcronymAdder(acronyms)(terms)
+
+
+class AcronymAdder:
+    """`with_acronyms` for one table, prepared once: the archive build applies it to many lists."""
+
+    def __init__(self, acronyms: dict[str, tuple[str, ...]]) -> None:
+        self.by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for acronym, expansion in acronyms.items():
+            self.by_first.setdefault(expansion[0], []).append((acronym, expansion))
+
+    def __call__(self, terms: list[str]) -> list[str]:
+        by_first = self.by_first
+        added: dict[int, list[str]] = {}  # position after an expansion -> acronyms to insert there
+        for i, term in enumerate(terms):
+            for acronym, expansion in by_first.get(term, ()):
+                end = i + len(expansion)
+                if tuple(terms[i:end]) == expansion and (end >= len(terms) or terms[end] != acronym):
+                    added.setdefault(end, []).append(acronym)
+        if not added:
+            return terms
+        out: list[str] = []
+        for i, term in enumerate(terms):
+            out.extend(added.get(i, ()))
+            out.append(term)
+        out.extend(added.get(len(terms), ()))
+        return out

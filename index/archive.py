@@ -1,35 +1,38 @@
-"""The archive engine: the same Lucene-idf BM25 as `scoring.LuceneBM25`, over sparse arrays.
+"""The archive engine: the small engine's scores (search.Index: text, heading and document BM25
+with Lucene idf, weighted terms, learned acronyms) over sparse arrays.
 
 rank-bm25 walks every passage in Python for every question term (about 1 s a question at a million
-passages). Here each term's postings (passage ids and term counts, sorted by passage) are one slice
-of memory-mapped arrays, so a question costs time in proportion to the postings of its terms.
-Scores are computed with rank-bm25's formula, in float64, adding terms in the same order, so they
-are the same numbers and ties break the same way (lower passage id first).
+passages). Here each term's postings in each field (passage, heading-group or document ids, sorted,
+with rank-bm25's term-frequency factor) are one slice of memory-mapped arrays, so a question costs
+time in proportion to the postings of its terms. The final scores are computed with rank-bm25's
+formula, in float64, combining fields and terms in search.Index's order, so they are the same
+numbers and ties break the same way (lower passage id first).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
 
 from . import tokens
+from .acronyms import AcronymAdder
 from .archive_store import archives_dir, read_archive
 from .errors import IndexCorruptError
 from .passages import Passage, sentence_spans
 from .queryside import QuerySide
-from .search import DocumentInfo, Hit
+from .search import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 
 
 class ArchiveIndex(QuerySide):
     """Passages, documents and BM25 postings loaded from an archive folder (arrays mmapped).
 
-    Scores the passages' text only: the heading and document fields and the learned acronyms of the
-    small engine (search.Index) are not built for archives yet (docs/archive.md)."""
+    Scores exactly as search.Index does (docs/archive.md): same fields, weights and acronyms."""
 
     def __init__(self, folder: Path, meta: dict[str, Any], documents: list[dict],
                  arrays: dict[str, np.ndarray]) -> None:
@@ -64,13 +67,23 @@ class ArchiveIndex(QuerySide):
         self._rows = self._a["rows"]
         self._weights = self._a["weights"]
         self._wmax = self._a["wmax"]
+        self._text = _Field(self._ptr, self._rows, self._weights, self._wmax, self._idf)
+        self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
+        self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
+        self._g_start = self._a["g_start"]
+        self._p_doc = self._a["p_doc"]
+        if len(self._g_start) == 0 or int(self._g_start[-1]) != n or len(self._heading.ptr) != len(terms) + 1 \
+                or len(self._document.ptr) != len(terms) + 1:
+            raise ValueError("field array sizes do not match the metadata")
         self._buffers = threading.local()
         self.passages = _Passages(self)
-        self.acronyms: dict[str, tuple[str, ...]] = {}
+        self.acronyms: dict[str, tuple[str, ...]] = {
+            str(k): tuple(str(t) for t in v) for k, v in meta["acronyms"].items()}
+        self._adder = AcronymAdder(self.acronyms)
         self._init_query_side()
 
     def df(self, term: str) -> int:
-        """How many passages hold `term`."""
+        """How many passages hold `term` in their text."""
         col = self._column.get(term)
         return 0 if col is None else int(self._ptr[col + 1] - self._ptr[col])
 
@@ -79,87 +92,167 @@ class ArchiveIndex(QuerySide):
         return len(self._norm)
 
     def idf(self, term: str) -> float:
-        """The term's idf, 0.0 for a term no passage holds."""
+        """The term's idf in the passages' text (or, failing that, in the headings); 0.0 if absent."""
         col = self._column.get(term)
-        return 0.0 if col is None else float(self._idf[col])
+        if col is None:
+            return 0.0
+        return float(self._idf[col] if self._ptr[col + 1] > self._ptr[col] else self._heading.idf[col])
 
-    def search(self, terms: Iterable[str], limit: int = 50) -> list[Hit]:
-        """Passages holding any of `terms`, best first; ties go to document order.
+    @property
+    def text_vocabulary(self) -> frozenset[str]:
+        """The terms of the passages' text (without heading-only words)."""
+        return frozenset(t for t, c in self._column.items() if self._ptr[c + 1] > self._ptr[c])
 
-        `terms` may be a term -> weight mapping (as for search.Index); archives learn no acronyms,
-        so every weight the question side gives them is 1 and only the terms count."""
-        cols = [self._column[t] for t in dict.fromkeys(terms) if t in self._column]
-        if not cols or limit <= 0:
+    def search(self, weights: Mapping[str, float], limit: int = 50) -> list[Hit]:
+        """Passages holding any of the weighted terms, best first; ties go to document order.
+
+        The same hits and the same scores as search.Index.search on the same documents."""
+        wanted = [(self._column[t], float(w)) for t, w in weights.items() if t in self._column and w > 0]
+        if not wanted or limit <= 0:
             return []
-        return self._exact_top(cols, self._candidates(cols, limit), limit)
+        return self._exact_top(wanted, self._candidates(wanted, limit), limit)
 
-    def _candidates(self, cols: list[int], limit: int) -> np.ndarray:
+    def _candidates(self, wanted: list[tuple[int, float]], limit: int) -> np.ndarray:
         """Sorted passage ids among which the best `limit` are sure to be.
 
-        The terms' postings are added into a per-thread score buffer, rarest term first. The
-        longest lists are held back (MaxScore): if the `limit`-th best partial score already beats
-        the most those terms could add together, no passage outside the ones found can reach the
-        top, and the held-back lists are only looked up for the few passages that still could.
+        Each document's score is added up first (documents are few). Then the text and heading
+        postings are added into a per-thread score buffer, rarest term first. The longest lists
+        are held back (MaxScore): if the `limit`-th best partial score already beats the most
+        those terms could add, no passage outside the ones found (and the passages of the few
+        documents whose score alone could lift them that far) can reach the top, and the held-back
+        lists are only looked up for those passages.
         """
-        spans = [(int(self._ptr[c]), int(self._ptr[c + 1])) for c in cols]
-        bounds = [float(self._idf[c] * self._wmax[c]) for c in cols]
-        order = sorted(range(len(cols)), key=lambda i: (spans[i][1] - spans[i][0], i))
+        text, heading = self._text, self._heading
+        sizes = [text.size(c) + heading.size(c) for c, _ in wanted]
+        bounds = [w * text.bound(c) + w * HEADING_WEIGHT * heading.bound(c) for c, w in wanted]
+        order = sorted(range(len(wanted)), key=lambda i: (sizes[i], i))
         held: list[int] = []
         while len(held) + 1 < len(order) and sum(bounds[i] for i in [*held, order[-1 - len(held)]]) \
                 <= HOLD_SHARE * sum(bounds):
             held.append(order[-1 - len(held)])
-        scores = self._scores_buffer()
-        touched = [self._add(scores, cols[i], *spans[i]) for i in order[: len(order) - len(held)]]
-        rows = touched[0] if len(touched) == 1 else np.concatenate(touched)
-        values = scores[rows]
-        remaining = sum(bounds[i] for i in held)
-        theta = _kth_best(values, limit * len(touched)) if held else 0.0
-        if held and theta > remaining * _SAFE_ABOVE:
-            scores[rows] = 0.0  # leave the buffer clean for the next question of this thread
-            keep = values + remaining >= theta * _SAFE_BELOW
-            rows, values = _distinct(rows[keep], values[keep])
-            for i in held:
-                a, b = spans[i]
-                values = values + self._idf[cols[i]] * _weights_at(
-                    self._rows[a:b], self._weights[a:b], rows)
-            return rows[values >= _kth_best(values, limit) * _SAFE_BELOW]
-        for i in held:  # nothing to gain: add the long lists too
-            touched.append(self._add(scores, cols[i], *spans[i]))
-        if held:
-            rows = np.concatenate(touched)
-            values = scores[rows]
-        scores[rows] = 0.0
-        # A passage appears once per term it holds, always with the same score: the best `limit`
-        # passages are among the best limit * terms entries (ties and rounding kept).
-        cut = _kth_best(values, limit * len(touched))
-        return _distinct(rows[values >= cut * _SAFE_BELOW], values[values >= cut * _SAFE_BELOW])[0]
+        scores, doc_scores = self._scores_buffers()
+        doc_rows = self._add_documents(doc_scores, wanted)
+        touched: list[np.ndarray] = []
+        for i in order[: len(order) - len(held)]:
+            touched.extend(self._add(scores, *wanted[i]))
+        try:
+            rows = np.concatenate(touched) if touched else np.zeros(0, dtype=np.intp)
+            values = scores[rows] + DOCUMENT_WEIGHT * doc_scores[self._p_doc[rows]]
+            remaining = sum(bounds[i] for i in held)
+            theta = _kth_best(values, limit * len(touched)) if held else 0.0
+            if held and theta > remaining * _SAFE_ABOVE:
+                # A passage no searched list touched scores at most `remaining` plus its
+                # document's part: only the passages of documents that could reach theta so.
+                rich = np.unique(doc_rows[DOCUMENT_WEIGHT * doc_scores[doc_rows] + remaining
+                                          >= theta * _SAFE_BELOW])
+                first = np.searchsorted(self._p_doc, rich, "left")
+                last = np.searchsorted(self._p_doc, rich, "right")
+                if int((last - first).sum()) <= _MAX_EXTRA + 4 * limit:
+                    keep = values + remaining >= theta * _SAFE_BELOW
+                    rows = np.union1d(rows[keep], _ranges(first, last))
+                    partial = scores[rows]
+                    for i in held:
+                        partial = partial + self._text_and_heading_at(rows, *wanted[i])
+                    values = partial + np.where(
+                        partial > 0, DOCUMENT_WEIGHT * doc_scores[self._p_doc[rows]], 0.0)
+                    return rows[values >= _kth_best(values, limit) * _SAFE_BELOW]
+            for i in held:  # nothing to gain: add the long lists too
+                touched.extend(self._add(scores, *wanted[i]))
+            if held:
+                rows = np.concatenate(touched)
+                values = scores[rows] + DOCUMENT_WEIGHT * doc_scores[self._p_doc[rows]]
+            # A passage appears once per list that holds it, always with the same value: the best
+            # `limit` passages are among the best limit * lists entries (ties and rounding kept).
+            cut = _kth_best(values, limit * len(touched)) * _SAFE_BELOW
+            return _distinct(rows[values >= cut], values[values >= cut])[0]
+        finally:
+            # Leave the buffers clean for the next question of this thread.
+            for part in touched:
+                scores[part] = 0.0
+            doc_scores[doc_rows] = 0.0
 
-    def _add(self, scores: np.ndarray, col: int, a: int, b: int) -> np.ndarray:
-        # One cast to numpy's index type: fancy indexing with int32 casts on every use.
-        rows = self._rows[a:b].astype(np.intp)
-        np.add.at(scores, rows, self._idf[col] * self._weights[a:b])
-        return rows
+    def _add(self, scores: np.ndarray, col: int, weight: float) -> list[np.ndarray]:
+        """Add one term's text and heading scores into `scores`; the passages touched."""
+        touched = []
+        a, b = self._text.span(col)
+        if b > a:
+            # One cast to numpy's index type: fancy indexing with int32 casts on every use. A
+            # term's postings name each passage once, so a plain += is safe (no np.add.at).
+            rows = self._rows[a:b].astype(np.intp)
+            scores[rows] += weight * (self._idf[col] * self._weights[a:b])
+            touched.append(rows)
+        h = self._heading
+        a, b = h.span(col)
+        if b > a:
+            groups = h.rows[a:b]
+            first, last = self._g_start[groups], self._g_start[groups + 1]
+            rows = _ranges(first, last)
+            scores[rows] += np.repeat((weight * HEADING_WEIGHT) * (h.idf[col] * h.weights[a:b]), last - first)
+            touched.append(rows)
+        return touched
 
-    def _exact_top(self, cols: list[int], rows: np.ndarray, limit: int) -> list[Hit]:
-        """The best `limit` of `rows` (sorted), scored exactly as rank-bm25 does: term by term in
-        question order, so the floats, and so the order and its ties, are rank-bm25's."""
+    def _add_documents(self, doc_scores: np.ndarray, wanted: list[tuple[int, float]]) -> np.ndarray:
+        """Add the terms' document scores into `doc_scores`; the documents touched."""
+        d = self._document
+        parts = []
+        for col, weight in wanted:
+            a, b = d.span(col)
+            if b > a:
+                rows = d.rows[a:b].astype(np.intp)
+                doc_scores[rows] += weight * (d.idf[col] * d.weights[a:b])
+                parts.append(rows)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+
+    def _text_and_heading_at(self, rows: np.ndarray, col: int, weight: float) -> np.ndarray:
+        """One term's text and heading scores of `rows` (sorted passage ids), 0.0 where absent."""
+        text, h = self._text, self._heading
+        score = weight * (text.idf[col] * text.at(col, rows))
+        if h.size(col):
+            score = score + (weight * HEADING_WEIGHT) * (h.idf[col] * h.at(col, self._group_of(rows)))
+        return score
+
+    def _group_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self._g_start, rows, "right") - 1
+
+    def _exact_top(self, wanted: list[tuple[int, float]], rows: np.ndarray, limit: int) -> list[Hit]:
+        """The best `limit` of `rows` (sorted), scored exactly as search.Index scores them: field
+        by field, term by term in question order, so the floats, the order and its ties are its."""
+        text, h, d = self._text, self._heading, self._document
+        groups, docs = self._group_of(rows), self._p_doc[rows]
         scores = np.zeros(len(rows))
-        for c in cols:
-            a, b = int(self._ptr[c]), int(self._ptr[c + 1])
-            scores += self._idf[c] * _weights_at(self._rows[a:b], self._weights[a:b], rows)
+        documents = np.zeros(len(rows))
+        for col, weight in wanted:
+            scores += weight * (text.idf[col] * text.at(col, rows))
+            scores += (weight * HEADING_WEIGHT) * (h.idf[col] * h.at(col, groups))
+            documents += weight * (d.idf[col] * d.at(col, docs))
+        scores += np.where(scores > 0, DOCUMENT_WEIGHT * documents, 0.0)
+        found = scores > 0
+        rows, scores = rows[found], scores[found]
         order = np.lexsort((rows, -scores))[:limit]
         return [Hit(int(rows[i]), float(scores[i])) for i in order]
 
     def passage_terms(self, passage_id: int) -> dict[str, int]:
-        """Term frequencies of one passage."""
-        return dict(Counter(tokens.tokenize(self.passages[passage_id].text)))
+        """Term frequencies of one passage's text (with the acronyms of spelled-out expansions)."""
+        return dict(Counter(self._adder(tokens.tokenize(self._text_of(passage_id)))))
+
+    def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
+        """Which of `terms` the passage holds, in its text or in its heading."""
+        group = int(self._group_of(np.array([passage_id]))[0])
+        return [
+            t for t in terms
+            if (c := self._column.get(t)) is not None
+            and (self._text.holds(c, passage_id) or self._heading.holds(c, group))
+        ]
+
+    def _text_of(self, i: int) -> str:
+        t0, t1 = (int(x) for x in self._a["p_text"][i])
+        return bytes(self._a["text"][t0:t1]).decode("utf-8")
 
     def passage(self, i: int) -> Passage:
         """Passage `i`, built from the arrays (sentence spans computed for whole paragraphs)."""
         a = self._a
         doc = self.documents[int(a["p_doc"][i])]
-        t0, t1 = (int(x) for x in a["p_text"][i])
-        text = bytes(a["text"][t0:t1]).decode("utf-8")
+        text = self._text_of(i)
         s0, s1 = (int(x) for x in a["p_sent"][i])
         flat = a["sents"][s0:s1].tolist()
         spans = tuple(zip(flat[0::2], flat[1::2], strict=True)) or tuple(sentence_spans(text))
@@ -172,13 +265,47 @@ class ArchiveIndex(QuerySide):
             sentences=spans, published=doc.published,
         )
 
-    def _scores_buffer(self) -> np.ndarray:
-        # One zeroed buffer per thread, reused: allocating 8 MB per question costs more than
-        # clearing the few entries a question touched.
-        buf = getattr(self._buffers, "scores", None)
-        if buf is None:
-            buf = self._buffers.scores = np.zeros(len(self._norm), dtype=np.float64)
-        return buf
+    def _scores_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        # One zeroed buffer per thread for passages and one for documents, reused: allocating
+        # 8 MB per question costs more than clearing the few entries a question touched.
+        bufs = getattr(self._buffers, "scores", None)
+        if bufs is None:
+            bufs = self._buffers.scores = (np.zeros(len(self._norm)), np.zeros(len(self.documents)))
+        return bufs
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One field's postings in CSC layout: per term a slice of ids and tf factors, and its idf."""
+
+    ptr: np.ndarray
+    rows: np.ndarray
+    weights: np.ndarray
+    wmax: np.ndarray
+    idf: np.ndarray
+
+    def span(self, col: int) -> tuple[int, int]:
+        return int(self.ptr[col]), int(self.ptr[col + 1])
+
+    def size(self, col: int) -> int:
+        return int(self.ptr[col + 1] - self.ptr[col])
+
+    def bound(self, col: int) -> float:
+        """The most the term adds to one entry's score, before the query weight."""
+        return float(self.idf[col] * self.wmax[col])
+
+    def holds(self, col: int, row: int) -> bool:
+        """Whether entry `row` holds the term."""
+        a, b = self.span(col)
+        if a == b:
+            return False
+        i = a + int(np.searchsorted(self.rows[a:b], row))
+        return i < b and int(self.rows[i]) == row
+
+    def at(self, col: int, rows: np.ndarray) -> np.ndarray:
+        """The term's tf factor for each of `rows` (sorted), 0.0 where the entry lacks it."""
+        a, b = self.span(col)
+        return _weights_at(self.rows[a:b], self.weights[a:b], rows)
 
 
 # Held-back (longest) lists carry at most this share of the score bound (0.5 measured best on
@@ -188,6 +315,9 @@ HOLD_SHARE = 0.5
 # rounding (about 1e-15 relative) so no passage is dropped by it.
 _SAFE_ABOVE = 1 + 1e-9
 _SAFE_BELOW = 1 - 1e-9
+# Passages looked up besides those the searched lists found (those of documents whose own score
+# could lift them into the top); above this, MaxScore gives up and adds the held-back lists.
+_MAX_EXTRA = 2000
 
 
 def _kth_best(values: np.ndarray, k: int) -> float:
@@ -203,6 +333,15 @@ def _distinct(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     rows, values = rows[order], values[order]
     first = np.concatenate(([True], rows[1:] != rows[:-1])) if len(rows) else np.zeros(0, bool)
     return rows[first], values[first]
+
+
+def _ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The concatenated ranges first[i]..last[i]-1 (as numpy's index type)."""
+    sizes = last - first
+    if len(sizes) == 0:
+        return np.zeros(0, dtype=np.intp)
+    offsets = np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
+    return (np.arange(int(sizes.sum())) + offsets).astype(np.intp)
 
 
 def _weights_at(posting_rows: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:

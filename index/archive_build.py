@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import tokens
+from .acronyms import AcronymAdder
 from .archive_store import archives_dir, prune, write_archive
 from .documents import Skipped, candidate_files
 from .errors import NoDocumentsError
@@ -130,47 +132,64 @@ def _compute_and_save(job: tuple[Source, str, Path]) -> None:
 def merge(
     segments: list[Segment], skipped: list[Skipped]
 ) -> tuple[dict, list[dict], dict[str, np.ndarray], list[Skipped]] | None:
-    """Segments -> archive metadata, documents and arrays; None when no passage has a term."""
+    """Segments -> archive metadata, documents and arrays; None when no passage has a term.
+
+    Builds the three fields the small engine scores (search.py): the passages' text, their
+    headings (document title + section heading, stored once per run of passages sharing them) and
+    their documents (title + all passages), with the acronyms learned from all documents added to
+    spelled-out expansions exactly as build.py adds them."""
     if not segments:
         return None
     skipped = list(skipped)
     docs: list[dict] = []
     doc_first: list[int] = []  # each document's first passage in the concatenated segments
-    p_base = t_base = s_base = sec_base = 0
+    for seg in segments:
+        skipped.extend(Skipped(p, r) for p, r in seg.meta["skipped"])
+        docs.extend(seg.meta["documents"])
+    kept, unique = _kept_documents(docs, skipped)
+    if not kept:
+        return None
+    # Learned from every document (duplicates aside) in doc_id order, first definition wins: as
+    # build.py does, so a question expands the same way in both engines.
+    table: dict[str, tuple[str, ...]] = {}
+    for g in unique:
+        for acronym, expansion in docs[g]["acronyms"]:
+            table.setdefault(acronym, tuple(expansion))
+    adder = AcronymAdder(table)
+    p_base = t_base = s_base = 0
     parts: dict[str, list[np.ndarray]] = {}
     vocab: set[str] = set()
     stems: dict[str, str] = {}
     sections: list[str] = []
+    section_terms: list[list[str]] = []
+    seg_cols: list[np.ndarray] = []
     for seg in segments:
         a = seg.arrays
-        skipped.extend(Skipped(p, r) for p, r in seg.meta["skipped"])
+        seg_vocab, post_row, post_col, post_tf, p_len = _with_acronym_postings(seg, adder)
         first = p_base
         for d in seg.meta["documents"]:
-            docs.append(d)
             doc_first.append(first)
             first += d["passages"]
         _add(parts, "p_start", a["p_start"])
         _add(parts, "p_end", a["p_end"])
         _add(parts, "p_para", a["p_para"])
-        _add(parts, "p_len", a["p_len"])
-        _add(parts, "p_section", np.where(a["p_section"] >= 0, a["p_section"] + sec_base, -1))
+        _add(parts, "p_len", p_len)
+        _add(parts, "p_section", np.where(a["p_section"] >= 0, a["p_section"] + len(sections), -1))
         _add(parts, "p_text", np.stack([a["p_text"][:-1], a["p_text"][1:]], axis=1) + t_base)
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
         _add(parts, "text", a["text"])
         _add(parts, "sents", a["sents"])
-        _add(parts, "post_row", a["post_row"].astype(np.int64) + p_base)
-        _add(parts, "post_tf", a["post_tf"])
-        vocab.update(seg.meta["vocabulary"])
+        _add(parts, "post_row", post_row.astype(np.int64) + p_base)
+        _add(parts, "post_tf", post_tf)
+        seg_cols.append((seg_vocab, post_col))
+        vocab.update(seg_vocab)
         stems.update(seg.meta["stems"])
         sections.extend(seg.meta["sections"])
+        section_terms.extend(seg.meta["section_terms"])
         p_base += len(a["p_start"])
         t_base += len(a["text"])
         s_base += len(a["sents"])
-        sec_base += len(seg.meta["sections"])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
-    kept = _kept_documents(docs, skipped)
-    if not kept:
-        return None
     counts = np.array([docs[g]["passages"] for g in kept], dtype=np.int64)
     starts = np.array([doc_first[g] for g in kept], dtype=np.int64)
     n = int(counts.sum())
@@ -185,41 +204,73 @@ def merge(
     arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
     rows = new_of_old[cat["post_row"]]
     live = rows >= 0
-    terms = sorted(vocab)
-    column = {t: i for i, t in enumerate(terms)}
+    all_terms = sorted(vocab)
+    column = {t: i for i, t in enumerate(all_terms)}
     # Each segment numbers its own terms; renumber them in the sorted vocabulary of all segments.
     cols = np.concatenate([
-        np.array([column[t] for t in seg.meta["vocabulary"]], dtype=np.int64)[seg.arrays["post_col"]]
-        if len(seg.arrays["post_col"]) else np.zeros(0, dtype=np.int64)
-        for seg in segments
+        np.array([column[t] for t in seg_vocab], dtype=np.int64)[post_col]
+        if len(post_col) else np.zeros(0, dtype=np.int64)
+        for seg_vocab, post_col in seg_cols
     ])[live]
     rows, tfs = rows[live], cat["post_tf"][live]
-    df = np.bincount(cols, minlength=len(terms))
-    present = df > 0
-    if not present.any():
+    text_df = np.bincount(cols, minlength=len(all_terms))
+    if not (text_df > 0).any():
         return None
-    renumber = np.cumsum(present) - 1
+    groups = _heading_groups(arrays, kept, docs, section_terms, adder)
+    # One vocabulary for all fields: the terms of the passages' text and of their headings (the
+    # small engine searches those; a document's terms are all among them).
+    text_terms = [t for t, f in zip(all_terms, text_df.tolist(), strict=True) if f]
+    terms = sorted(set(text_terms) | groups.vocabulary)
+    index_of = {t: i for i, t in enumerate(terms)}
+    renumber = np.full(len(all_terms), -1, dtype=np.int64)
+    renumber[text_df > 0] = [index_of[t] for t in text_terms]
     cols = renumber[cols]
-    terms = [t for t, keep in zip(terms, present.tolist(), strict=True) if keep]
-    df = df[present]
     rows, cols, tfs = _by_column(rows, cols, tfs, n)
-    col_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(df, out=col_ptr[1:])
+    col_ptr = _pointers(cols, len(terms))
     doc_len = arrays["p_len"].astype(np.int64)
-    avgdl = int(doc_len.sum()) / n
     # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
-    # operations in the same order), so a question only multiplies by idf and adds.
-    norm = K1 * (1 - B + B * doc_len / avgdl)
-    tf = tfs.astype(np.float64)
+    # operations in the same order), so a question only multiplies by idf and weights and adds.
+    weights = _tf_part(tfs, doc_len, rows)
     arrays.update(
         col_ptr=col_ptr,
         rows=rows.astype(np.int32),
-        weights=(weights := tf * (K1 + 1) / (tf + norm[rows])),
+        weights=weights,
         # Each term's largest weight: with idf, the most it can add to a passage's score.
-        wmax=np.maximum.reduceat(weights, col_ptr[:-1]) if len(weights) else np.zeros(0),
-        tfs=tfs.astype(np.min_scalar_type(int(tfs.max()) if len(tfs) else 0)),
-        # Lucene's idf exactly as LuceneBM25 computes it (math.log on Python numbers).
-        idf=np.array([math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()]),
+        wmax=_column_max(weights, col_ptr),
+        tfs=_small(tfs),
+        idf=_idf(np.diff(col_ptr), n),
+    )
+    # Headings: postings per group of passages; the length normalisation uses each passage's
+    # heading length, the same for all passages of a group, and df counts passages.
+    h_cols = np.array([index_of[t] for t in groups.terms], dtype=np.int64)
+    h_rows, h_cols, h_tfs = _by_column(groups.rows, h_cols, groups.tfs, max(len(groups.lengths), 1))
+    h_ptr = _pointers(h_cols, len(terms))
+    sizes = np.diff(groups.start)
+    h_weights = _tf_part(h_tfs, groups.lengths, h_rows, per=sizes)
+    h_df = np.bincount(h_cols, weights=sizes[h_rows], minlength=len(terms)).astype(np.int64)
+    arrays.update(
+        g_start=groups.start,
+        h_ptr=h_ptr,
+        h_rows=h_rows.astype(np.int32),
+        h_tfs=_small(h_tfs),
+        h_weights=h_weights,
+        h_wmax=_column_max(h_weights, h_ptr),
+        h_idf=_idf(h_df, n),
+    )
+    # Documents: the title's terms and all their passages' terms. Postings sorted by term then
+    # passage are sorted by term then document too: runs of equal (term, document) are summed.
+    n_docs = len(kept)
+    d_cols, d_rows, d_tfs, d_len = _document_postings(
+        rows, cols, tfs, arrays["p_doc"], doc_len, groups.titles, index_of, n_docs)
+    d_ptr = _pointers(d_cols, len(terms))
+    d_weights = _tf_part(d_tfs, d_len, d_rows)
+    arrays.update(
+        d_ptr=d_ptr,
+        d_rows=d_rows.astype(np.int32),
+        d_tfs=_small(d_tfs),
+        d_weights=d_weights,
+        d_wmax=_column_max(d_weights, d_ptr),
+        d_idf=_idf(np.diff(d_ptr), n_docs),
     )
     documents = [
         {k: docs[g][k] for k in ("doc_id", "path", "title", "url", "published", "author",
@@ -233,22 +284,209 @@ def merge(
         "vocabulary": terms,
         "sections": sections,
         "stems": dict(sorted(stems.items())),
+        "acronyms": {k: list(v) for k, v in sorted(table.items())},
     }
     return meta, documents, arrays, skipped
 
 
-def _kept_documents(docs: list[dict], skipped: list[Skipped]) -> list[int]:
-    """Documents in doc_id order, each text once, only those with passages."""
+@dataclass
+class _Groups:
+    """Runs of passages sharing a heading, their heading postings, and the documents' titles."""
+
+    start: np.ndarray  # first passage of each group, and n at the end
+    lengths: np.ndarray  # each group's heading length (terms)
+    rows: np.ndarray  # heading postings: group, term (string), count
+    terms: list[str]
+    tfs: np.ndarray
+    vocabulary: set[str]
+    titles: list[list[str]]  # each kept document's title terms, acronyms added
+
+
+def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[dict],
+                    section_terms: list[list[str]], adder: AcronymAdder) -> _Groups:
+    p_doc, p_section = arrays["p_doc"], arrays["p_section"]
+    n = len(p_doc)
+    change = np.flatnonzero((p_doc[1:] != p_doc[:-1]) | (p_section[1:] != p_section[:-1])) + 1
+    start = np.concatenate(([0], change, [n])).astype(np.int64)
+    raw_titles = [docs[g]["title_terms"] for g in kept]
+    lengths: list[int] = []
+    rows: list[int] = []
+    terms: list[str] = []
+    tfs: list[int] = []
+    for group, (doc, section) in enumerate(zip(p_doc[start[:-1]].tolist(), p_section[start[:-1]].tolist(),
+                                               strict=True)):
+        heading = adder(raw_titles[doc] + (section_terms[section] if section >= 0 else []))
+        lengths.append(len(heading))
+        for term, count in Counter(heading).items():
+            rows.append(group)
+            terms.append(term)
+            tfs.append(count)
+    return _Groups(
+        start=start,
+        lengths=np.array(lengths, dtype=np.int64),
+        rows=np.array(rows, dtype=np.int64),
+        terms=terms,
+        tfs=np.array(tfs, dtype=np.int64),
+        vocabulary=set(terms),
+        titles=[adder(t) for t in raw_titles],
+    )
+
+
+def _document_postings(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
+                       doc_len: np.ndarray, titles: list[list[str]], index_of: dict[str, int],
+                       n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Postings (term, document, count) of the documents, sorted, and each document's length."""
+    key = cols * n_docs + p_doc[rows].astype(np.int64)
+    key, tf = _sum_runs(key, tfs.astype(np.int64))
+    t_key: list[int] = []
+    t_tf: list[int] = []
+    for doc, title in enumerate(titles):
+        for term, count in Counter(title).items():
+            col = index_of.get(term)
+            if col is not None:  # not searchable in the small engine either (see vocabulary)
+                t_key.append(col * n_docs + doc)
+                t_tf.append(count)
+    if t_key:
+        title_key, title_tf = np.array(t_key, dtype=np.int64), np.array(t_tf, dtype=np.int64)
+        ranked = np.argsort(title_key)
+        key = np.concatenate((key, title_key[ranked]))
+        tf = np.concatenate((tf, title_tf[ranked]))
+        order = np.argsort(key, kind="stable")  # two sorted runs: a merge, not a full sort
+        key, tf = _sum_runs(key[order], tf[order])
+    lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
+    lengths += np.array([len(t) for t in titles], dtype=np.int64)
+    return key // n_docs, key % n_docs, tf, lengths
+
+
+def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys, each once, with the sum of its values."""
+    if len(key) == 0:
+        return key, values
+    first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    return key[first], np.add.reduceat(values, first)
+
+
+def _with_acronym_postings(seg: Segment, adder: AcronymAdder
+                           ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The segment's vocabulary, postings and passage lengths with the acronyms of spelled-out
+    expansions counted, as `with_acronyms` adds them to each passage's terms."""
+    a = seg.arrays
+    vocab: list[str] = list(seg.meta["vocabulary"])
+    p_len = a["p_len"].astype(np.int64)
+    found = _acronyms_in(a["seq"], p_len, vocab, adder)
+    if not found:
+        return vocab, a["post_row"], a["post_col"], a["post_tf"], p_len
+    local = {t: i for i, t in enumerate(vocab)}
+    add_rows: list[np.ndarray] = []
+    add_cols: list[np.ndarray] = []
+    for acronym, passages in found:
+        col = local.get(acronym)
+        if col is None:
+            col = local[acronym] = len(vocab)
+            vocab.append(acronym)
+        add_rows.append(passages)
+        add_cols.append(np.full(len(passages), col, dtype=np.int64))
+    more_rows, more_cols = np.concatenate(add_rows), np.concatenate(add_cols)
+    width = len(vocab)
+    key = np.concatenate((a["post_row"].astype(np.int64) * width + a["post_col"],
+                          more_rows * width + more_cols))
+    tf = np.concatenate((a["post_tf"].astype(np.int64), np.ones(len(more_rows), dtype=np.int64)))
+    order = np.argsort(key, kind="stable")
+    key, tf = _sum_runs(key[order], tf[order])
+    p_len = p_len + np.bincount(more_rows, minlength=len(p_len))
+    return vocab, key // width, key % width, tf, p_len
+
+
+def _acronyms_in(seq: np.ndarray, p_len: np.ndarray, vocab: list[str], adder: AcronymAdder
+                 ) -> list[tuple[str, np.ndarray]]:
+    """(acronym, passage of each place its expansion is spelled out without it following)."""
+    local = {t: i for i, t in enumerate(vocab)}
+    firsts = [f for f in adder.by_first if f in local]
+    if not firsts or len(seq) == 0:
+        return []
+    seq = seq.astype(np.int64)
+    ends = np.cumsum(p_len)
+    passage = np.repeat(np.arange(len(p_len)), p_len)
+    end_of = ends[passage]  # the end of each position's passage
+    places = np.flatnonzero(np.isin(seq, [local[f] for f in firsts]))
+    places = places[np.argsort(seq[places], kind="stable")]
+    at = seq[places]
+    last = len(seq) - 1
+    found: list[tuple[str, np.ndarray]] = []
+    for first in firsts:
+        f = local[first]
+        here = places[np.searchsorted(at, f, "left"):np.searchsorted(at, f, "right")]
+        for acronym, expansion in adder.by_first[first]:
+            if any(t not in local for t in expansion):
+                continue
+            ok = np.ones(len(here), dtype=bool)
+            for k, term in enumerate(expansion[1:], start=1):
+                pos = here + k
+                ok &= (pos < end_of[here]) & (seq[np.minimum(pos, last)] == local[term])
+            end = here + len(expansion)
+            if acronym in local:
+                ok &= (end >= end_of[here]) | (seq[np.minimum(end, last)] != local[acronym])
+            if ok.any():
+                found.append((acronym, passage[here[ok]]))
+    return found
+
+
+def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
+             per: np.ndarray | None = None) -> np.ndarray:
+    """rank-bm25's tf·(k1+1)/(tf+k1·(1−b+b·dl/avgdl)) of each posting, as it computes it.
+
+    `per`: how many corpus entries each row stands for (heading groups), for avgdl."""
+    if len(tfs) == 0:
+        return np.zeros(0)
+    entries = int(per.sum()) if per is not None else len(lengths)
+    total = int((lengths * per).sum()) if per is not None else int(lengths.sum())
+    avgdl = total / entries
+    norm = K1 * (1 - B + B * lengths / avgdl)
+    tf = tfs.astype(np.float64)
+    return tf * (K1 + 1) / (tf + norm[rows])
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Lucene's idf exactly as LuceneBM25 computes it (math.log on Python numbers); 0.0 where
+    no entry holds the term (rank-bm25 scores such a term 0)."""
+    return np.array([math.log(1.0 + (n - f + 0.5) / (f + 0.5)) if f else 0.0 for f in df.tolist()])
+
+
+def _small(counts: np.ndarray) -> np.ndarray:
+    """Counts in the smallest unsigned type that holds them."""
+    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0))
+
+
+def _pointers(cols: np.ndarray, width: int) -> np.ndarray:
+    ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=width), out=ptr[1:])
+    return ptr
+
+
+def _column_max(weights: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Each column's largest weight (0.0 for an empty column)."""
+    out = np.zeros(len(ptr) - 1)
+    filled = np.flatnonzero(np.diff(ptr) > 0)
+    if len(filled):
+        out[filled] = np.maximum.reduceat(weights, ptr[:-1][filled])
+    return out
+
+
+def _kept_documents(docs: list[dict], skipped: list[Skipped]) -> tuple[list[int], list[int]]:
+    """Documents in doc_id order, each text once: those with passages, and all of them."""
     order = sorted(range(len(docs)), key=lambda i: docs[i]["doc_id"])
     first: dict[str, int] = {}
     kept: list[int] = []
+    unique: list[int] = []
     for i in order:
         original = first.setdefault(docs[i]["digest"], i)
         if original != i:
             skipped.append(Skipped(_where(docs[i]), f"duplicate of {_where(docs[original])}"))
-        elif docs[i]["passages"]:
+            continue
+        unique.append(i)
+        if docs[i]["passages"]:
             kept.append(i)
-    return kept
+    return kept, unique
 
 
 def _where(doc: dict) -> str:

@@ -18,13 +18,16 @@ import numpy as np
 from .errors import IndexCorruptError
 
 ARCHIVE_FORMAT = "qabot-archive"
-ARCHIVE_VERSION = 3
+ARCHIVE_VERSION = 4
 # Folders kept besides the current one: a process that read the old index file a moment before the
 # swap can still open the folder it names.
 KEEP_OLD = 1
 ARRAYS = (
     "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
     "text", "sents", "col_ptr", "rows", "tfs", "weights", "wmax", "idf",
+    # Headings (per group of passages sharing one, g_start) and documents: the same BM25 parts.
+    "g_start", "h_ptr", "h_rows", "h_tfs", "h_weights", "h_wmax", "h_idf",
+    "d_ptr", "d_rows", "d_tfs", "d_weights", "d_wmax", "d_idf",
 )
 
 

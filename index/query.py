@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,7 @@ def _add_acronyms(weights: dict[str, float], index: Index) -> tuple[tuple[str, t
     concept counts once, not once per word."""
     used: list[tuple[str, tuple[str, ...]]] = []
     order = list(weights)
-    for acronym, expansion in index.acronyms.items():
+    for acronym, expansion in _relevant_acronyms(order, index):
         if acronym in weights:
             used.append((acronym, expansion))
             continue
@@ -76,3 +77,42 @@ def _add_acronyms(weights: dict[str, float], index: Index) -> tuple[tuple[str, t
         weights[acronym] = 1.0
         used.append((acronym, expansion))
     return tuple(used)
+
+
+def _relevant_acronyms(order: list[str], index: Index) -> list[tuple[str, tuple[str, ...]]]:
+    """The index's acronyms (in its order) that the loop above can use for these terms: those the
+    question names, those whose expansion starts with one of its terms, and acronyms among those
+    expansions (they join the weights on the way). The others change nothing, and an archive
+    learns thousands of acronyms: checking them all cost milliseconds a question."""
+    table = _acronym_table(index)
+    found = {table.position[t] for t in order if t in table.position}
+    for term in order:
+        for position in table.by_first.get(term, ()):
+            found.add(position)
+            _, expansion = table.items[position]
+            found.update(table.position[t] for t in expansion if t in table.position)
+    return [table.items[p] for p in sorted(found)]
+
+
+@dataclass(frozen=True)
+class _AcronymTable:
+    """An index's acronyms in order, with lookups by acronym and by an expansion's first term."""
+
+    items: list[tuple[str, tuple[str, ...]]]
+    position: dict[str, int]
+    by_first: dict[str, list[int]]
+
+
+_tables: weakref.WeakKeyDictionary[object, _AcronymTable] = weakref.WeakKeyDictionary()
+
+
+def _acronym_table(index: Index) -> _AcronymTable:
+    table = _tables.get(index)
+    if table is None or len(table.items) != len(index.acronyms):
+        items = list(index.acronyms.items())
+        by_first: dict[str, list[int]] = {}
+        for i, (_, expansion) in enumerate(items):
+            by_first.setdefault(expansion[0], []).append(i)
+        table = _AcronymTable(items, {a: i for i, (a, _) in enumerate(items)}, by_first)
+        _tables[index] = table
+    return table

@@ -98,17 +98,10 @@ class Index(QuerySide):
             value = self._headings.idf.get(term)
         return value or 0.0
 
-    def search(self, weights: Mapping[str, float], limit: int = 50, text_only: bool = False) -> list[Hit]:
+    def search(self, weights: Mapping[str, float], limit: int = 50) -> list[Hit]:
         """Passages holding any of the weighted terms, best first; ties go to document order.
 
-        `text_only` scores the passages' text alone: plain rank-bm25 BM25, as the archive engine
-        computes it (the engines' agreement tests compare that)."""
-        if text_only:
-            wanted = [(t, w) for t, w in weights.items() if t in self._bm25.idf and w > 0]
-            scores = np.zeros(len(self.passages))
-            for term, weight in wanted:
-                scores += weight * self._bm25.get_scores([term])
-            return _ranked(scores, limit)
+        The archive engine (archive.py) computes the very same floats over its arrays."""
         wanted = [(t, w) for t, w in weights.items() if t in self.vocabulary and w > 0]
         if not wanted or limit <= 0:
             return []

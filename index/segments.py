@@ -1,7 +1,9 @@
 """One source file's share of an archive build, computed once and cached on disk.
 
-A segment holds everything the archive needs from one file: its documents' metadata, its passages
-(offsets, text, sentence spans of split paragraphs) and their term counts. Segments are cached in
+A segment holds everything the archive needs from one file: its documents' metadata (with their
+title terms and the acronyms they define), its passages (offsets, text, sentence spans of split
+paragraphs), their term counts and their term sequences (acronyms learned from all files are added
+to spelled-out expansions when the segments are merged), and its section headings' terms. Segments are cached in
 plain .npz files (no pickle) keyed by the file's path, size and modification time and by the
 tokenizer and segment versions, so a rebuild after one file changed recomputes one segment.
 """
@@ -19,20 +21,21 @@ from pathlib import Path
 import numpy as np
 
 from . import tokens
+from .acronyms import find_acronyms
 from .documents import Document, Skipped, read_file
 from .duplicates import text_digest
 from .passages import MAX_WORDS, split_document
 from .termcache import TermIds, words_of
 
 # Bump when what a segment holds changes; older cache files are then ignored.
-SEGMENT_VERSION = 1
+SEGMENT_VERSION = 2
 # Joins a file's passages into one string for one regex pass (much faster than one per passage);
 # a passage that contains it is caught by the count check and tokenized on its own.
 _SEP_WORD = "qabotpassagebreak"
 _SEP = f"\n\n{_SEP_WORD}\n\n"
 _ARRAYS = (
     "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
-    "text", "sents", "post_row", "post_col", "post_tf",
+    "text", "sents", "post_row", "post_col", "post_tf", "seq",
 )
 
 
@@ -84,6 +87,8 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
                 "published": doc.published, "author": doc.author, "digest": text_digest(doc),
                 "sections": list(dict.fromkeys(p.section for p in passages if p.section)),
                 "passages": len(passages),
+                "title_terms": [cache.terms[i] for i in cache.of(doc.title)],
+                "acronyms": [[k, list(v)] for k, v in find_acronyms(doc.text[doc.body_start :]).items()],
             }
         )
         for p in passages:
@@ -97,6 +102,9 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
                 sent_flat.extend((a, b))
             sent_ptr.append(len(sent_flat))
     ids, lengths, words = _term_ids(texts, cache)
+    section_terms = [[cache.terms[i] for i in cache.of(name)] for name in sections]
+    for name in (*(d["title"] for d in doc_rows), *sections):
+        words.update(words_of(name))
     row = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     used, local = np.unique(ids, return_inverse=True)
     # One sort gives each (passage, term) pair once with its count, passages in order.
@@ -118,12 +126,15 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
         "post_row": (pairs // max(len(used), 1)).astype(np.int32),
         "post_col": (pairs % max(len(used), 1)).astype(np.int32),
         "post_tf": tf.astype(np.int32),
+        # Each passage's terms in order (local ids): acronyms are added to spelled-out expansions.
+        "seq": local.astype(np.min_scalar_type(max(len(used) - 1, 0))),
     }
     meta = {
         "documents": doc_rows,
         "skipped": [[s.path, s.reason] for s in skipped],
         "vocabulary": [cache.terms[i] for i in used.tolist()],
         "sections": list(sections),
+        "section_terms": section_terms,
         "stems": cache.stems_of(words),
     }
     return Segment(meta, arrays)

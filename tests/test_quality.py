@@ -135,3 +135,37 @@ def test_low_confidence_answers_say_so_and_why(answerer: Answerer) -> None:
     assert "divorced from local law enforcement agencies" in answer.results[0].text
     confident = answerer.answer("when did obama end secure communities")
     assert not confident.low_confidence and confident.why is None
+
+
+class _Acronyms:
+    """Just what query._add_acronyms reads of an index."""
+
+    def __init__(self, acronyms: dict[str, tuple[str, ...]]) -> None:
+        self.acronyms = acronyms
+
+
+def test_question_expansion_looks_only_at_usable_acronyms_with_the_same_result() -> None:
+    import random
+
+    from index.query import _add_acronyms
+
+    rng = random.Random(2)
+    words = ["a", "b", "c", "d", "e", "ab", "cd", "abc"]
+    # "abc" expands to "ab c", and "ab" is itself an acronym: it joins the weights on the way.
+    table = {"ab": ("a", "b"), "cd": ("c", "d"), "abc": ("ab", "c"), "de": ("d", "e"), "x": ("e", "a")}
+    index = _Acronyms(dict(sorted(table.items())))
+    for _ in range(500):
+        terms = list(dict.fromkeys(rng.choices(words, k=rng.randint(1, 6))))
+        fast = dict.fromkeys(terms, 1.0)
+        used = _add_acronyms(fast, index)
+        # Every acronym tried in the index's order, as before the shortcut.
+        slow = dict.fromkeys(terms, 1.0)
+        slow_used = []
+        for acronym, expansion in index.acronyms.items():
+            if acronym in slow:
+                slow_used.append((acronym, expansion))
+            elif with_acronyms(terms, {acronym: expansion}) != terms:
+                slow.update(dict.fromkeys(expansion, 1.0 / len(expansion)))
+                slow[acronym] = 1.0
+                slow_used.append((acronym, expansion))
+        assert used == tuple(slow_used) and list(fast.items()) == list(slow.items()), terms
