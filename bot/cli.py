@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import IndexCorruptError, QabotIndexError, load_or_build
+from index import IndexCorruptError, QabotIndexError
 from index.__main__ import ENGINE_HELP
 from index.build import ENGINES
 
 from .config import ConfigError, Settings, load_settings
+from .reloader import load_or_keep
 
 EXIT_USAGE = 2
 
@@ -24,9 +25,9 @@ def _answerer(settings: Settings, index_path: Path | None):  # noqa: ANN202 - An
     from .answer import Answerer
 
     if index_path is None:
-        index = load_or_build(settings.index_path, settings.docs_dirs, _notify)
+        index = load_or_keep(settings.index_path, settings.docs_dirs, _notify)
     else:
-        index = load_or_build(index_path, None, _notify)
+        index = load_or_keep(index_path, None, _notify)
     return Answerer(index)
 
 

@@ -39,12 +39,13 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from index import QabotIndexError, load_or_build
+from index import QabotIndexError
 
 from .answer import MAX_RESULTS, Answer, Answerer
 from .config import Settings
 from .examples import example_questions
 from .ratelimit import FloodLimit, Verdict
+from .reloader import load_or_keep
 from .render import citation_line
 from .results_store import ResultStore
 from .telegram_html import (
@@ -567,7 +568,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         notes: list[str] = []
         try:
             index = await asyncio.to_thread(
-                load_or_build, st.settings.index_path, st.settings.docs_dirs, notes.append
+                load_or_keep, st.settings.index_path, st.settings.docs_dirs, notes.append
             )
         except QabotIndexError as err:
             log.error("reload failed: %s", err)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index import QabotIndexError, load_index
+from index import Index, QabotIndexError, load_index, load_or_build
 
 from .answer import Answerer
 
@@ -88,3 +89,19 @@ class IndexReloader:
         except OSError:
             return None
         return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def load_or_keep(path: Path, roots: Sequence[Path] | None, notify: Callable[[str], None]) -> Index:
+    """`load_or_build`, except that a rebuild that cannot write its files (a full disk, a read-only
+    folder) keeps the previous index serving and says why; with no previous index it is one
+    QabotIndexError naming the reason, not a traceback."""
+    try:
+        return load_or_build(path, roots, notify)
+    except OSError as err:
+        reason = f"cannot write the index at {path} ({err.strerror or err})"
+        try:
+            index = load_index(path)
+        except QabotIndexError:
+            raise QabotIndexError(f"{reason}; there is no previous index to answer from") from err
+        notify(f"The rebuild failed ({reason}); answering from the previous index.")
+        return index

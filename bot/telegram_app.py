@@ -27,14 +27,13 @@ from telegram.ext import (
     filters,
 )
 
-from index import load_or_build
-
 from . import handlers
 from .answer import Answerer
 from .config import ConfigError, Settings
 from .examples import example_questions
 from .logsafe import RedactingFilter, secret_parts, setup_logging
 from .ratelimit import FloodLimit
+from .reloader import load_or_keep
 from .results_store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -199,7 +198,7 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         elif not _WEBHOOK_SECRET.fullmatch(secret):
             raise ConfigError("QABOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and - (1-256)")
     redactor = setup_logging(settings.log_level, [*secret_parts(settings.token), secret or ""])
-    index = load_or_build(settings.index_path, settings.docs_dirs, log.info)
+    index = load_or_keep(settings.index_path, settings.docs_dirs, log.info)
     application = build_application(settings, Answerer(index))
     try:
         asyncio.run(_serve(application, settings, args, webhook_url, secret))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,14 @@ def digest(index: Index) -> str:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> tuple[Path, Path, str]:
+def served(tmp_path: Path, article_index_path: Path) -> tuple[Path, Path, str]:
     """(docs folder, index path, digest of the good index) with the good index built."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "good.txt").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "ix" / "index.json"
+    out.parent.mkdir()
+    shutil.copy(article_index_path.parent / "english-stems.json", out.parent)  # as a second build finds it
     index = load_or_build(out, [docs], lambda _: None)
     return docs, out, digest(index)
 
