@@ -117,9 +117,12 @@ def run(users: int, seconds: float, seed: int = 0) -> int:
         started = time.perf_counter()
         for thread in threads:
             thread.start()
+        samples: list[int] = []  # RSS once a minute: warm-up growth, then flat (or not)
         while any(t.is_alive() for t in threads):
             time.sleep(5)
             rss_peak = max(rss_peak, rss_kb(pid))
+            if time.perf_counter() - started >= 60 * (len(samples) + 1):
+                samples.append(rss_kb(pid))
         time.sleep(3)  # the flooder's last answers
         wall = time.perf_counter() - started
         rss_end = rss_kb(pid)
@@ -144,7 +147,8 @@ def run(users: int, seconds: float, seed: int = 0) -> int:
           f"{', '.join(f'{g:.0f} s' for g in gaps) or '-'})")
     print(f"reload mid-run: {reload_reply[0].splitlines()[0] if reload_reply else 'NO REPLY'}")
     print(f"apologies: {len(sorry)}, calls rejected: {len(rejected)}, bot alive at the end: {alive}")
-    print(f"bot RSS: start {rss_start / 1024:.1f} MB, end {rss_end / 1024:.1f} MB, peak {rss_peak / 1024:.1f} MB")
+    print(f"bot RSS: start {rss_start / 1024:.1f} MB, end {rss_end / 1024:.1f} MB, peak {rss_peak / 1024:.1f} MB; "
+          f"each minute: {', '.join(f'{kb / 1024:.1f}' for kb in samples) or '-'} MB")
     ok = (
         lost == 0 and len(latencies) == asked and p99 < 2.0 and 1 <= len(notices) <= windows
         and all(g >= WINDOW - 1 for g in gaps) and bool(reload_reply)
