@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint index bench clean
+.PHONY: run test lint index bench stress clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ index: $(STAMP)
 # The archive benchmark (10k, 100k and 1M passages; about 15 minutes on 2 cores). Not part of `test`.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The long reliability proofs (about 10 minutes; not part of `test`): 20,000 generated questions,
+# 100 SIGKILLed rebuilds per engine, 10 hash seeds, the 50 MB document, 50 users for five minutes.
+stress: $(STAMP)
+	$(BIN)/python -m tests.stress.fuzz_questions --examples 20000
+	$(BIN)/python -m tests.stress.kill_rebuilds --kills 100
+	$(BIN)/python -m tests.stress.determinism --seeds 10
+	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m tests.stress.load --seconds 300
 
 clean:
 	rm -rf $(VENV) .qabot .pytest_cache .ruff_cache

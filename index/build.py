@@ -211,6 +211,13 @@ def load_or_build(
             raise
         notify(f"The rebuild failed ({err}); answering from the previous index.")
         return index
+    except OSError as err:
+        # A full disk or a read-only folder: the atomic write left the previous index as it was.
+        reason = f"cannot write the index at {path} ({err.strerror or err})"
+        if index is None:
+            raise QabotIndexError(f"{reason}; there is no previous index to answer from") from err
+        notify(f"The rebuild failed ({reason}); answering from the previous index.")
+        return index
     for skipped in summary.skipped:
         notify(f"warning: skipped {skipped.path}: {skipped.reason}")
     notify(describe(summary))

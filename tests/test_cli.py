@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from index.english import CACHE_NAME
 from tests.conftest import ARTICLE, ARTICLES, REPO
 
 QABOT = [sys.executable, "-m", "bot.cli"]
@@ -35,7 +36,7 @@ def workdir(tmp_path: Path, article_index_path: Path) -> Path:
     work = tmp_path / "work"
     shutil.copytree(ARTICLES, work / "docs" / "articles")
     (work / ".qabot").mkdir()
-    shutil.copy(article_index_path.parent / "english-stems.tsv", work / ".qabot")
+    shutil.copy(article_index_path.parent / CACHE_NAME, work / ".qabot")
     return work
 
 
@@ -160,7 +161,7 @@ def test_questions_in_english_or_misspelt_need_no_nltk(workdir: Path) -> None:
     # nltk costs ~0.55 s to import; the stems of the documents' words and of English words are
     # cached beside the index, so only a word in neither (and no misspelling) needs the stemmer.
     assert run(["index"], workdir).returncode == 0
-    assert (workdir / ".qabot" / "english-stems.tsv").is_file()
+    assert (workdir / ".qabot" / CACHE_NAME).is_file()
     code = (
         "import sys; from bot.cli import main;"
         "main(['ask', 'who got deporting powers from mayorkus?']);"

@@ -38,10 +38,25 @@ RESULT_SETS = 4
 JSON = dict[str, Any]
 
 
+USER_TEXTS: list[str] = []  # everything the module's users typed, for the log check at the end
+
+
 @pytest.fixture(scope="module")
 def emu() -> Iterator[BotApiEmulator]:
     """Privacy mode off: group messages not meant for the bot reach it, and it must ignore them."""
     with BotApiEmulator(token=TOKEN, bot_username=BOT, privacy_mode=False) as emulator:
+        sends, queries = emulator.user_sends, emulator.user_inline_query
+
+        def recording_sends(text: str, **kwargs: Any) -> JSON:
+            USER_TEXTS.append(text)
+            return sends(text, **kwargs)
+
+        def recording_queries(query: str, **kwargs: Any) -> str:
+            USER_TEXTS.append(query)
+            return queries(query, **kwargs)
+
+        emulator.user_sends = recording_sends  # type: ignore[method-assign]
+        emulator.user_inline_query = recording_queries  # type: ignore[method-assign]
         yield emulator
 
 
@@ -59,6 +74,17 @@ def bot(
     )
     yield process
     process.stop()
+    assert_logs_keep_secrets(process.logs(), USER_TEXTS)
+
+
+def assert_logs_keep_secrets(logs: str, user_texts: list[str]) -> None:
+    """After the whole module at DEBUG: no token, not even its second half, and no text a user
+    typed in any record above DEBUG (commands and one-word texts aside: they name themselves)."""
+    assert TOKEN not in logs and TOKEN_SECOND_HALF not in logs
+    loud = "\n".join(text for level, text in log_records(logs) if level != "DEBUG")
+    typed = {t.strip() for t in user_texts if not t.startswith("/") and len(t.strip()) >= 8}
+    assert len(typed) >= 20
+    assert [t for t in typed if t in loud] == []
 
 
 @pytest.fixture
@@ -422,3 +448,37 @@ def test_an_answer_follows_a_group_that_became_a_supergroup(emu: BotApiEmulator,
     emu.user_sends(f"@{BOT} ICE detainers", user_id=2101, chat_id=old, chat_type="group")
     answer = emu.wait_for_bot_message(new, after_call_index=since)
     assert cites(answer["text"])
+
+
+def test_one_users_faults_do_not_hold_up_another_user(emu: BotApiEmulator, since: int) -> None:
+    # A's answer meets a 429 (waited out), B's chat works: both answers arrive, B's promptly.
+    emu.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2, chat_id=1171)
+    emu.block_user(1173)  # C blocked the bot: one refused send, no retries
+    emu.user_sends("ICE detainers", user_id=1171)
+    emu.user_sends("ICE detainers", user_id=1173)
+    asked = time.monotonic()
+    assert cites(ask(emu, "What is the 287(g) program?", 1172)["text"])
+    assert time.monotonic() - asked < 6
+    assert cites(emu.wait_for_bot_message(1171, after_call_index=since)["text"])
+    wait_quiet(emu, 1.0)
+    assert len(bot_messages_to(emu, 1173, since)) == 1
+    emu.unblock_user(1173)
+
+
+def test_polling_resumes_after_connection_resets_and_a_timed_out_poll(
+    emu: BotApiEmulator, bot: BotProcess, since: int
+) -> None:
+    """About 20 s: one getUpdates is held past PTB's long-poll timeout plus read timeout."""
+    emu.drop_connections_next(2)
+    emu.delay_next("getUpdates", 17)
+    # The poll now waiting ends with this question; the next two polls are reset, the third hangs.
+    assert cites(ask(emu, "ICE detainers", 1180)["text"])
+    start = last_call_index(emu)
+    emu.user_sends("What is the 287(g) program?", user_id=1181)
+    assert cites(emu.wait_for_bot_message(1181, timeout=60, after_call_index=start)["text"])
+    assert len([c for c in emu.calls if c.index > since and c.fault == "dropped"]) == 2
+    logs = bot.logs()
+    # Resets reach the error handler (one warning each); PTB retries a timed-out poll at once.
+    assert logs.count("fetching updates failed (NetworkError") >= 2
+    assert "Polling Updates): Timed out" in logs
+    assert cites(ask(emu, "ICE detainers", 1182)["text"])  # and it keeps serving
