@@ -165,15 +165,24 @@ class Answerer:
         return list_sources(self.index.documents, offset, limit)
 
     def section(self, passage_id: int) -> Section:
-        """All passages of the section (of the same document) that holds `passage_id`."""
+        """The passages of the section around `passage_id`: its neighbours in the same document
+        under the same heading (passages are stored in document order, so this reads only the
+        section, not the whole index)."""
         index = self.index
-        anchor = index.passages[passage_id]
-        same = tuple(
-            p
-            for p in index.passages
-            if p.doc_id == anchor.doc_id and p.section == anchor.section
-        )
-        return Section(anchor.title, anchor.section, same)
+        passages = index.passages
+        anchor = passages[passage_id]
+
+        def same(i: int) -> bool:
+            p = passages[i]
+            return p.doc_id == anchor.doc_id and p.section == anchor.section
+
+        first = passage_id
+        while first > 0 and same(first - 1):
+            first -= 1
+        last = passage_id
+        while last + 1 < len(passages) and same(last + 1):
+            last += 1
+        return Section(anchor.title, anchor.section, tuple(passages[i] for i in range(first, last + 1)))
 
 
 def _result(index: Index, rank: int, passage_id: int, score: float, query: Query) -> Result:

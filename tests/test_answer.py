@@ -81,3 +81,20 @@ def test_same_question_same_ranking(answerer: Answerer) -> None:
     assert [(r.passage_id, r.score) for r in first.results] == [
         (r.passage_id, r.score) for r in second.results
     ]
+
+
+def test_section_stays_within_its_document(tmp_path) -> None:
+    from index import build_index, load_index
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text(
+            f"# Story {name}\n\nIntro of {name}.\n\n## Budget\n\nFirst budget line of {name}.\n\n"
+            f"Second budget line of {name}.\n\n## Roads\n\nRoads of {name}.\n",
+            encoding="utf-8",
+        )
+    build_index([tmp_path], tmp_path / "ix.json")
+    answerer = Answerer(load_index(tmp_path / "ix.json"))
+    top = answerer.answer("second budget line of b").results[0]
+    section = answerer.section(top.passage_id)
+    assert section.section == "Budget"
+    assert [p.text for p in section.passages] == ["First budget line of b.", "Second budget line of b."]
