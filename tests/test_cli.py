@@ -135,16 +135,21 @@ def test_bad_configuration_is_one_line(workdir: Path) -> None:
     assert proc.returncode == 2 and "QABOT_TOP_K" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def python_code(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run `python -c code` in `cwd` with the repo importable (to look at sys.modules afterwards)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 def test_console_commands_do_not_import_telegram(workdir: Path) -> None:
     code = (
         "import sys; from bot.cli import main; main(['ask', 'police']);"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'httpx')];"
         "print('LOADED', bad)"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    proc = python_code(code, workdir)
     assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
 
 
@@ -167,9 +172,6 @@ def test_questions_in_english_or_misspelt_need_no_nltk(workdir: Path) -> None:
         "main(['ask', 'who got deporting powers from mayorkus?']);"
         "print('NLTK', 'nltk' in sys.modules)"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    proc = python_code(code, workdir)
     assert "NLTK False" in proc.stdout, proc.stdout + proc.stderr
     assert "Showing results for mayorkas (not mayorkus)" in proc.stdout
