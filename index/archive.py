@@ -28,6 +28,11 @@ from .passages import Passage, sentence_spans
 from .queryside import QuerySide
 from .search import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 
+try:  # compiled at install time (pyproject.toml); without it the numpy loops below do the work
+    from . import _postings
+except ImportError:  # pragma: no cover - depends on the machine that installed the package
+    _postings = None
+
 
 class ArchiveIndex(QuerySide):
     """Passages, documents and BM25 postings loaded from an archive folder (arrays mmapped).
@@ -67,9 +72,14 @@ class ArchiveIndex(QuerySide):
         self._rows = self._a["rows"]
         self._weights = self._a["weights"]
         self._wmax = self._a["wmax"]
-        self._text = _Field(self._ptr, self._rows, self._weights, self._wmax, self._idf)
-        self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
-        self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
+        # The compiled loops read these arrays' memory directly: only with the dtypes they expect.
+        self.compiled = _postings is not None and all(
+            self._a[k].dtype == t for k, t in _COMPILED_DTYPES.items())
+        self._text = _Field(self._ptr, self._rows, self._weights, self._wmax, self._idf, self.compiled)
+        self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")),
+                               self.compiled)
+        self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")),
+                                self.compiled)
         self._g_start = self._a["g_start"]
         self._p_doc = self._a["p_doc"]
         if len(self._g_start) == 0 or int(self._g_start[-1]) != n or len(self._heading.ptr) != len(terms) + 1 \
@@ -110,7 +120,46 @@ class ArchiveIndex(QuerySide):
         wanted = [(self._column[t], float(w)) for t, w in weights.items() if t in self._column and w > 0]
         if not wanted or limit <= 0:
             return []
-        return self._exact_top(wanted, self._candidates(wanted, limit), limit)
+        pick = self._compiled_candidates if self.compiled else self._candidates
+        return self._exact_top(wanted, pick(wanted, limit), limit)
+
+    def _compiled_candidates(self, wanted: list[tuple[int, float]], limit: int) -> np.ndarray:
+        """Sorted passage ids among which the best `limit` are sure to be (index/_postings.c).
+
+        Every posting of the question's terms is added up once: documents first (their buffer is
+        small), then text and headings a block of passages at a time, each touched passage's
+        text + heading + document score compared with the running `limit`-th best. Passages
+        within rounding of it are kept: the sums here add the terms in another order than
+        `_exact_top`, which decides."""
+        text, heading, d = self._text, self._heading, self._document
+        buffers = self._compiled_buffers()
+        doc_count = 0
+        text_lists, heading_lists = [], []
+        for col, weight in wanted:
+            a, b = text.span(col)
+            if b > a:
+                text_lists.append((text.rows[a:b], text.weights[a:b], weight * text.idf[col]))
+            a, b = heading.span(col)
+            if b > a:
+                heading_lists.append((heading.rows[a:b], heading.weights[a:b],
+                                      weight * HEADING_WEIGHT * heading.idf[col]))
+        try:
+            for col, weight in wanted:
+                a, b = d.span(col)
+                if b > a:
+                    doc_count = _postings.accumulate(buffers.doc_scores, buffers.doc_touched, doc_count,
+                                                     d.rows[a:b], d.weights[a:b], weight * d.idf[col])
+            found = _postings.best(buffers.block, buffers.touched, text_lists, heading_lists, self._g_start,
+                                   buffers.doc_scores, self._p_doc, DOCUMENT_WEIGHT, limit, 1 - _SAFE_BELOW,
+                                   buffers.out, buffers.out_values)
+            _postings.clear(buffers.doc_scores, buffers.doc_touched, doc_count)
+        except ValueError as err:
+            # A damaged archive named an entry out of range: leave clean buffers, say so.
+            buffers.block.fill(0.0)
+            buffers.doc_scores.fill(0.0)
+            raise IndexCorruptError(f"the index at {self.folder} is damaged ({err}); "
+                                    "rebuild it with `qabot index`") from None
+        return buffers.out[:found].astype(np.intp)
 
     def _candidates(self, wanted: list[tuple[int, float]], limit: int) -> np.ndarray:
         """Sorted passage ids among which the best `limit` are sure to be.
@@ -265,6 +314,12 @@ class ArchiveIndex(QuerySide):
             sentences=spans, published=doc.published,
         )
 
+    def _compiled_buffers(self) -> _Buffers:
+        buffers = getattr(self._buffers, "compiled", None)
+        if buffers is None:
+            buffers = self._buffers.compiled = _Buffers(len(self._norm), len(self.documents))
+        return buffers
+
     def _scores_buffers(self) -> tuple[np.ndarray, np.ndarray]:
         # One zeroed buffer per thread for passages and one for documents, reused: allocating
         # 8 MB per question costs more than clearing the few entries a question touched.
@@ -272,6 +327,22 @@ class ArchiveIndex(QuerySide):
         if bufs is None:
             bufs = self._buffers.scores = (np.zeros(len(self._norm)), np.zeros(len(self.documents)))
         return bufs
+
+
+class _Buffers:
+    """One thread's working memory for index/_postings.c (reused: allocating it per question cost
+    more than the question). Score buffers are all zeros between questions."""
+
+    # Passages scored at a time: 128 KB of scores, which stay in the CPU's cache.
+    BLOCK = 16384
+
+    def __init__(self, passages: int, documents: int) -> None:
+        self.block = np.zeros(min(self.BLOCK, passages))
+        self.touched = np.zeros(len(self.block) + 1, dtype=np.int32)  # +1: the loops store branch-free
+        self.doc_scores = np.zeros(documents)
+        self.doc_touched = np.zeros(documents + 1, dtype=np.int32)
+        self.out = np.zeros(passages, dtype=np.int32)
+        self.out_values = np.zeros(passages)
 
 
 @dataclass(frozen=True)
@@ -283,6 +354,7 @@ class _Field:
     weights: np.ndarray
     wmax: np.ndarray
     idf: np.ndarray
+    compiled: bool = False  # index/_postings.c may read rows (int32) and weights (float64)
 
     def span(self, col: int) -> tuple[int, int]:
         return int(self.ptr[col]), int(self.ptr[col + 1])
@@ -296,17 +368,21 @@ class _Field:
 
     def holds(self, col: int, row: int) -> bool:
         """Whether entry `row` holds the term."""
-        a, b = self.span(col)
-        if a == b:
-            return False
-        i = a + int(np.searchsorted(self.rows[a:b], row))
-        return i < b and int(self.rows[i]) == row
+        return bool(self.at(col, np.array([row], dtype=np.int32))[0] > 0)
 
     def at(self, col: int, rows: np.ndarray) -> np.ndarray:
         """The term's tf factor for each of `rows` (sorted), 0.0 where the entry lacks it."""
         a, b = self.span(col)
+        if self.compiled:
+            out = np.empty(len(rows))
+            _postings.lookup(self.rows[a:b], self.weights[a:b], rows.astype(np.int32, copy=False), out)
+            return out
         return _weights_at(self.rows[a:b], self.weights[a:b], rows)
 
+
+# What index/_postings.c reads (anything else, e.g. an archive from another numpy, takes the numpy path).
+_COMPILED_DTYPES = {"rows": np.int32, "weights": np.float64, "h_rows": np.int32, "h_weights": np.float64,
+                    "d_rows": np.int32, "d_weights": np.float64, "g_start": np.int64, "p_doc": np.int32}
 
 # Held-back (longest) lists carry at most this share of the score bound (0.5 measured best on
 # the SciFact questions at 1M passages: 0.35 and 0.65 were slower).

@@ -94,15 +94,18 @@ def remember_stems(stems: dict[str, str]) -> None:
     _known_stems.update(stems)
 
 
-def normalize_word(word: str) -> list[str]:
-    """NFKC, case folding, plain apostrophes, invisible characters and "(g)" brackets removed."""
+@lru_cache(maxsize=1 << 16)
+def normalize_word(word: str) -> tuple[str, ...]:
+    """NFKC, case folding, plain apostrophes, invisible characters and "(g)" brackets removed.
+
+    Cached: the same few thousand words make up most text, and answers re-read their passages."""
     text = unicodedata.normalize("NFKC", word).casefold()
     text = _INVISIBLE_RE.sub("", text)
     for mark in _APOSTROPHES[1:]:
         text = text.replace(mark, "'")
     text = _POSSESSIVE.sub("", text).replace("'", "").replace("(", "").replace(")", "")
     # NFKC can turn one character into several (for example "½" -> "1⁄2"); keep word pieces only.
-    return _PIECES.findall(text)
+    return tuple(_PIECES.findall(text))
 
 
 # Word spans come from this one expression. nltk's RegexpTokenizer(WORD_PATTERN) gives the same
