@@ -244,6 +244,9 @@ best(PyObject *self, PyObject *args)
                 int32_t g = l->id[i];
                 if (g < 0 || g >= groups)
                     goto unsorted;
+                /* Group starts are read out of order: ask for the next ones early. */
+                if (i + 8 < l->len && l->id[i + 8] >= 0 && l->id[i + 8] < groups)
+                    __builtin_prefetch(&start[l->id[i + 8]]);
                 int64_t a = start[g], b = start[g + 1];
                 if (a >= hi)
                     break;
@@ -261,14 +264,28 @@ best(PyObject *self, PyObject *args)
             }
             l->at = i;
         }
+        /* The richest document of the block: a passage whose own score plus that stays below
+         * the limit-th best cannot make it, and its document need not be looked up (most
+         * passages, once `limit` good ones are known: the lookups missed the cache). */
+        int32_t d0 = doc_of[lo], d1 = doc_of[hi - 1];
+        if (d0 < 0 || d1 >= docs || d0 > d1)
+            goto unsorted;
+        double rich = 0.0;
+        for (int32_t d = d0; d <= d1; d++)
+            rich = doc_scores[d] > rich ? doc_scores[d] : rich;
+        rich *= doc_weight;
         /* The running limit-th best only grows: what falls below it now never comes back. */
         for (Py_ssize_t j = 0; j < count; j++) {
-            Py_ssize_t p = lo + touched[j];
+            int32_t r = touched[j];
+            double own = block[r];
+            block[r] = 0.0;
+            if (in_heap == limit && (own + rich) * (1.0 + slack) < heap[0] * (1.0 - slack))
+                continue;
+            Py_ssize_t p = lo + r;
             int32_t d = doc_of[p];
-            if (d < 0 || d >= docs)
+            if (d < d0 || d > d1)
                 goto unsorted;
-            double v = block[touched[j]] + doc_weight * doc_scores[d];
-            block[touched[j]] = 0.0;
+            double v = own + doc_weight * doc_scores[d];
             heap_push(heap, &in_heap, limit, v);
             if (in_heap < limit || v >= heap[0] * (1.0 - slack)) {
                 out[m] = (int32_t)p;
