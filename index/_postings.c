@@ -392,9 +392,108 @@ done:
     return result;
 }
 
+/* The factor of `key` in a sorted list (0.0 when absent). */
+static double
+factor_of(const int32_t *ids, const double *factors, Py_ssize_t len, int32_t key)
+{
+    Py_ssize_t a = 0, b = len;
+    while (a < b) {
+        Py_ssize_t mid = a + (b - a) / 2;
+        if (ids[mid] < key)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return (a < len && ids[a] == key) ? factors[a] : 0.0;
+}
+
+/* exact(rows, groups, docs, terms, doc_weight, out) -> None
+ * The small engine's score of each passage rows[j] (its heading group groups[j], its document
+ * docs[j]), with its operations in its order, so the doubles are the same: for each term in
+ * question order, text += w * (idf * f), heading part likewise, documents += w * (idf * f); then
+ * score + doc_weight * documents where score > 0. terms: a sequence of (text ids, factors, idf, w,
+ * heading ids, factors, idf, w, document ids, factors, idf, w). Built with -ffp-contract=off
+ * (pyproject.toml): a fused multiply-add would round differently. */
+static PyObject *
+exact(PyObject *self, PyObject *args)
+{
+    Py_buffer rb, gb, db, ob;
+    PyObject *seq, *fast = NULL, *result = NULL;
+    double doc_weight;
+    Py_buffer (*bufs)[6] = NULL;
+    double (*nums)[6] = NULL;
+    Py_ssize_t n_terms = 0, got = 0;
+    if (!PyArg_ParseTuple(args, "y*y*y*Odw*", &rb, &gb, &db, &seq, &doc_weight, &ob))
+        return NULL;
+    if (check_len(&rb, 4, "rows") || check_len(&gb, 4, "groups") || check_len(&db, 4, "docs") ||
+        check_len(&ob, 8, "out"))
+        goto done;
+    Py_ssize_t count = rb.len / 4;
+    if (gb.len / 4 != count || db.len / 4 != count || ob.len / 8 != count) {
+        PyErr_SetString(PyExc_ValueError, "exact: array sizes do not match");
+        goto done;
+    }
+    if ((fast = PySequence_Fast(seq, "exact: terms must be a sequence")) == NULL)
+        goto done;
+    n_terms = PySequence_Fast_GET_SIZE(fast);
+    bufs = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(*bufs));
+    nums = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(*nums));
+    if (bufs == NULL || nums == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < n_terms; got++) {
+        Py_buffer *b = bufs[got];
+        double *x = nums[got];
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, got), "y*y*ddy*y*ddy*y*dd", &b[0], &b[1], &x[0], &x[1],
+                              &b[2], &b[3], &x[2], &x[3], &b[4], &b[5], &x[4], &x[5]))
+            goto done;
+        for (int f = 0; f < 3; f++)
+            if (b[2 * f].len % 4 || b[2 * f + 1].len % 8 || b[2 * f].len / 4 != b[2 * f + 1].len / 8) {
+                got++;
+                PyErr_SetString(PyExc_ValueError, "exact: a posting list's ids and factors differ in length");
+                goto done;
+            }
+    }
+    const int32_t *rows = rb.buf, *groups = gb.buf, *docs = db.buf;
+    double *out = ob.buf;
+    for (Py_ssize_t j = 0; j < count; j++) {
+        double score = 0.0, documents = 0.0;
+        const int32_t keys[3] = {rows[j], groups[j], docs[j]};
+        for (Py_ssize_t t = 0; t < n_terms; t++) {
+            Py_buffer *b = bufs[t];
+            double *x = nums[t];
+            double f[3];
+            for (int k = 0; k < 3; k++)
+                f[k] = factor_of(b[2 * k].buf, b[2 * k + 1].buf, b[2 * k].len / 4, keys[k]);
+            score = score + x[1] * (x[0] * f[0]);
+            score = score + x[3] * (x[2] * f[1]);
+            documents = documents + x[5] * (x[4] * f[2]);
+        }
+        out[j] = score + (score > 0 ? doc_weight * documents : 0.0);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    if (bufs != NULL) {
+        for (Py_ssize_t t = 0; t < got; t++)
+            for (int k = 0; k < 6; k++)
+                PyBuffer_Release(&bufs[t][k]);
+        PyMem_Free(bufs);
+    }
+    PyMem_Free(nums);
+    Py_XDECREF(fast);
+    PyBuffer_Release(&rb);
+    PyBuffer_Release(&gb);
+    PyBuffer_Release(&db);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"accumulate", accumulate, METH_VARARGS, "scores[rows[i]] += multiplier * factors[i]; returns the touched count."},
     {"best", best, METH_VARARGS, "The passages within slack of the limit-th best, scored a block at a time."},
+    {"exact", exact, METH_VARARGS, "The small engine's exact scores of a few passages."},
     {"lookup", lookup, METH_VARARGS, "Factors of target ids in a sorted posting list (0.0 where absent)."},
     {"clear", clear, METH_VARARGS, "Zero the touched entries of a score buffer."},
     {NULL, NULL, 0, NULL},

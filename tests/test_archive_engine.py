@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index import build_index, load_index, tokenize
+from index import archive, build_index, load_index, tokenize
 from index.archive import ArchiveIndex
 from index.archive_build import build_archive
 from index.build import fingerprint
@@ -53,9 +53,22 @@ def _both(tmp_path: Path, docs: Path) -> tuple[Index, ArchiveIndex]:
     return small, big
 
 
-def test_archive_scores_equal_the_small_engines_scores_and_order(tmp_path: Path) -> None:
+@pytest.fixture(params=["compiled", "numpy"])
+def engine_loops(request, monkeypatch) -> str:
+    """Run a test with the compiled inner loops (index/_postings.c) and with the numpy ones that
+    an install without a C compiler uses."""
+    if request.param == "compiled":
+        if archive._postings is None:
+            pytest.fail("index/_postings.c was not compiled: `pip install -e .` builds it")
+    else:
+        monkeypatch.setattr(archive, "_postings", None)
+    return request.param
+
+
+def test_archive_scores_equal_the_small_engines_scores_and_order(tmp_path: Path, engine_loops: str) -> None:
     questions = _zipf_corpus(tmp_path / "docs", 400)
     small, big = _both(tmp_path, tmp_path / "docs")
+    assert big.compiled == (engine_loops == "compiled")
     assert list(small.passages) == list(big.passages)
     assert small.text_vocabulary == big.text_vocabulary
     assert small.vocabulary == set(big.vocabulary)
@@ -70,7 +83,7 @@ def test_archive_scores_equal_the_small_engines_scores_and_order(tmp_path: Path)
             assert big.search(weights, limit) == expected[:limit], (question, limit)
 
 
-def test_top10_agree_on_benchmark_questions(tmp_path: Path) -> None:
+def test_top10_agree_on_benchmark_questions(tmp_path: Path, engine_loops: str) -> None:
     scifact = next((p for p in SCIFACT if (p / "corpus.jsonl").is_file()), None)
     if scifact is None:
         pytest.skip("the SciFact data (bench/data or ../shared/data/scifact) is not here")
@@ -193,3 +206,38 @@ def test_cached_terms_equal_tokenize() -> None:
     cache = TermIds()
     for paragraph in re.split(r"\n\s*\n", text):
         assert [cache.terms[i] for i in cache.of(paragraph)] == tokenize(paragraph)
+
+
+@pytest.mark.parametrize("value", [2_000_000_000, -5])
+@pytest.mark.parametrize("array", ["rows", "h_rows", "d_rows", "p_doc"])
+def test_a_damaged_posting_never_reads_outside_the_arrays(tmp_path: Path, array: str, value: int) -> None:
+    """The compiled loops check every id they follow: a damaged archive gives a clear error (or,
+    where an id out of order just ends a list early, fewer hits), never a crash."""
+    import numpy as np
+
+    from index import IndexCorruptError
+
+    questions = _zipf_corpus(tmp_path / "docs", 60)
+    build_index([tmp_path / "docs"], tmp_path / "big.json", engine="archive")
+    folder = next((tmp_path / "big.json.d").iterdir())
+    values = np.load(folder / f"{array}.npy")
+    values[len(values) // 2] = value
+    np.save(folder / f"{array}.npy", values)
+    big = load_index(tmp_path / "big.json")
+    assert big.compiled
+    if array != "p_doc":  # ask for the term whose list holds the damaged id too
+        ptr = np.load(folder / f"{'col' if array == 'rows' else array[0]}_ptr.npy")
+        term = list(big.vocabulary)[int(np.searchsorted(ptr, len(values) // 2, "right")) - 1]
+        questions = [f"{q} {term}" for q in questions]
+    refused = 0
+    for question in questions:
+        for limit in (1, 10):
+            try:
+                hits = big.search(dict.fromkeys(tokenize(question), 1.0), limit)
+            except IndexCorruptError as err:
+                assert "damaged" in str(err) and "qabot index" in str(err)
+                refused += 1
+            else:
+                assert all(0 <= h.passage_id < len(big.passages) for h in hits)
+    if value < 0:
+        assert refused  # a negative id is always noticed
