@@ -8,6 +8,7 @@ of letters is one edit), in C++ (pyspellchecker's own two-edit search took over 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Container, Mapping
 from functools import lru_cache
 
@@ -50,16 +51,19 @@ class Speller:
 
     def __init__(self, words: Mapping[str, int]) -> None:
         # words: normalised word -> how many passages hold its stem (the weight of a candidate)
-        self._words = sorted(w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1)
+        # Sorted by length: a word within n edits differs in length by at most n, so a question
+        # word is compared with one slice of these (about a third of an archive's words).
+        self._words = sorted((w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1), key=lambda w: (len(w), w))
+        self._lengths = [len(w) for w in self._words]
         self._df = dict(words)
 
     def correct(self, word: str) -> str | None:
         """The best indexed word within the allowed edits of `word`, or None."""
         if len(word) < MIN_LENGTH or not word.isalpha() or is_english_word(word):
             return None
-        found = process.extract(
-            word, self._words, scorer=OSA.distance, score_cutoff=max_edits(word), limit=None
-        )
+        edits = max_edits(word)
+        near = self._words[bisect_left(self._lengths, len(word) - edits):bisect_right(self._lengths, len(word) + edits)]
+        found = process.extract(word, near, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not found:
             return None
         # Fewest edits first, then the word in most passages, then alphabetical (stable every run).
