@@ -132,7 +132,19 @@ def word_pieces(text: str) -> list[tuple[str, int, int]]:
 
 def term_spans(text: str) -> list[tuple[str, int, int]]:
     """Every term of `text` with the character span of the word it came from."""
-    return [(stem(piece), start, end) for piece, start, end in word_pieces(text)]
+    out: list[tuple[str, int, int]] = []
+    for match in _WORD_RE.finditer(text):
+        terms = _word_terms(match.group())
+        if terms:
+            start, end = match.span()
+            out.extend((term, start, end) for term in terms)
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    # One cached lookup per word: answers re-read passages word by word (highlights, best sentence).
+    return tuple(stem(piece) for piece in normalize_word(word) if piece not in STOPWORDS)
 
 
 def tokenize(text: str) -> list[str]:
