@@ -151,7 +151,10 @@ class ArchiveIndex(QuerySide):
             found = _postings.best(buffers.block, buffers.touched, text_lists, heading_lists, self._g_start,
                                    buffers.doc_scores, self._p_doc, DOCUMENT_WEIGHT, limit, 1 - _SAFE_BELOW,
                                    buffers.out, buffers.out_values)
-            _postings.clear(buffers.doc_scores, buffers.doc_touched, doc_count)
+            if doc_count > len(buffers.doc_scores) // 16:  # one sweep beats that many scattered stores
+                buffers.doc_scores.fill(0.0)
+            else:
+                _postings.clear(buffers.doc_scores, buffers.doc_touched, doc_count)
         except ValueError as err:
             # A damaged archive named an entry out of range: leave clean buffers, say so.
             buffers.block.fill(0.0)
