@@ -56,11 +56,19 @@ class Speller:
         self._words = sorted((w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1), key=lambda w: (len(w), w))
         self._lengths = [len(w) for w in self._words]
         self._df = dict(words)
+        self._seen: dict[str, str | None] = {}  # users repeat their misspellings: about 1 ms each
 
     def correct(self, word: str) -> str | None:
         """The best indexed word within the allowed edits of `word`, or None."""
         if len(word) < MIN_LENGTH or not word.isalpha() or is_english_word(word):
             return None
+        if word not in self._seen:
+            if len(self._seen) >= 4096:
+                self._seen.clear()
+            self._seen[word] = self._closest(word)
+        return self._seen[word]
+
+    def _closest(self, word: str) -> str | None:
         edits = max_edits(word)
         near = self._words[bisect_left(self._lengths, len(word) - edits):bisect_right(self._lengths, len(word) + edits)]
         found = process.extract(word, near, scorer=OSA.distance, score_cutoff=edits, limit=None)
