@@ -6,12 +6,14 @@ engine does, so a passage has the same id in both engines and ties break the sam
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from .archive_store import archives_dir, prune, write_archive
 from .documents import Skipped, candidate_files
 from .errors import NoDocumentsError
 from .scoring import K1, B
+from .segments import SUFFIX as SEGMENT_SUFFIX
 from .segments import Segment, Source, compute_segment, load_segment, save_segment
 from .storage import write_index
 from .termcache import TermIds
@@ -52,6 +55,28 @@ def cache_dir(index_path: Path) -> Path:
 
 def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
     """Build the archive of `roots` and point the index file `out` to it (caller holds the lock)."""
+    with collector_paused():
+        return _build_archive(roots, out, print_of)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees everything here).
+
+    A build makes millions of small objects (documents' metadata, words, terms) and hardly any
+    reference cycles; the collector's passes over the growing heap took as long as loading the
+    segments (6 s of 13 s at a million passages)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
     cache = cache_dir(out)
     sources: list[tuple[Source, str]] = []
     skipped: list[Skipped] = []
@@ -65,10 +90,11 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
                 skipped.append(Skipped(f"{root.as_posix()}/{rel}", f"cannot be read ({err.strerror})"))
     found = {k: load_segment(cache, k) for _, k in sources}
     missing = [(s, k) for s, k in sources if found[k] is None]
-    for segment in found.values():
-        if segment is not None:
-            # Words seen before need no stemmer: a one-file rebuild then never imports nltk.
-            _worker_terms.stems.update(segment.meta["stems"])
+    if missing and not _in_workers(missing):
+        for segment in found.values():
+            if segment is not None:
+                # Words seen before need no stemmer: a one-file rebuild then never imports nltk.
+                _worker_terms.stems.update(segment.meta["stems"])
     _compute(missing, cache)
     segments: list[Segment] = []
     for source, key in sources:
@@ -107,9 +133,13 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
     )
 
 
+def _in_workers(missing: list[tuple[Source, str]]) -> bool:
+    """Whether the missing segments are computed in worker processes rather than in this one."""
+    return WORKERS > 1 and len(missing) > 1 and sum(_size(s.file) for s, _ in missing) >= PARALLEL_MIN_BYTES
+
+
 def _compute(missing: list[tuple[Source, str]], cache: Path) -> None:
-    size = sum(_size(s.file) for s, _ in missing)
-    if WORKERS > 1 and len(missing) > 1 and size >= PARALLEL_MIN_BYTES:
+    if _in_workers(missing):
         # spawn, not fork: the caller may have threads (a bot's reloader) that fork would copy.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
@@ -126,7 +156,8 @@ _worker_terms = TermIds()  # one per process: words met in earlier files are not
 
 def _compute_and_save(job: tuple[Source, str, Path]) -> None:
     source, key, cache = job
-    save_segment(cache, key, compute_segment(source, _worker_terms))
+    with collector_paused():
+        save_segment(cache, key, compute_segment(source, _worker_terms))
 
 
 def merge(
@@ -156,16 +187,21 @@ def merge(
         for acronym, expansion in docs[g]["acronyms"]:
             table.setdefault(acronym, tuple(expansion))
     adder = AcronymAdder(table)
+    # One numbering of all segments' terms (and of the acronyms that may be added to them): each
+    # segment's postings and term sequence are then renumbered with one array lookup.
+    vocab: set[str] = set(table)
+    for seg in segments:
+        vocab.update(seg.meta["vocabulary"])
+    all_terms = sorted(vocab)
+    column = {t: i for i, t in enumerate(all_terms)}
     p_base = t_base = s_base = 0
     parts: dict[str, list[np.ndarray]] = {}
-    vocab: set[str] = set()
     stems: dict[str, str] = {}
     sections: list[str] = []
     section_terms: list[list[str]] = []
-    seg_cols: list[np.ndarray] = []
     for seg in segments:
         a = seg.arrays
-        seg_vocab, post_row, post_col, post_tf, p_len = _with_acronym_postings(seg, adder)
+        to_column = np.array(list(map(column.__getitem__, seg.meta["vocabulary"])), dtype=np.int32)
         first = p_base
         for d in seg.meta["documents"]:
             doc_first.append(first)
@@ -173,16 +209,16 @@ def merge(
         _add(parts, "p_start", a["p_start"])
         _add(parts, "p_end", a["p_end"])
         _add(parts, "p_para", a["p_para"])
-        _add(parts, "p_len", p_len)
+        _add(parts, "p_len", a["p_len"])
         _add(parts, "p_section", np.where(a["p_section"] >= 0, a["p_section"] + len(sections), -1))
         _add(parts, "p_text", np.stack([a["p_text"][:-1], a["p_text"][1:]], axis=1) + t_base)
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
         _add(parts, "text", a["text"])
         _add(parts, "sents", a["sents"])
-        _add(parts, "post_row", post_row.astype(np.int64) + p_base)
-        _add(parts, "post_tf", post_tf)
-        seg_cols.append((seg_vocab, post_col))
-        vocab.update(seg_vocab)
+        _add(parts, "post_row", a["post_row"].astype(np.int64) + p_base)
+        _add(parts, "post_col", to_column[a["post_col"]])
+        _add(parts, "post_tf", a["post_tf"])
+        _add(parts, "seq", to_column[a["seq"]])
         stems.update(seg.meta["stems"])
         sections.extend(seg.meta["sections"])
         section_terms.extend(seg.meta["section_terms"])
@@ -190,6 +226,13 @@ def merge(
         t_base += len(a["text"])
         s_base += len(a["sents"])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
+    del parts
+    # The acronyms of spelled-out expansions, counted over all passages at once (as `with_acronyms`
+    # adds them to each passage's terms): extra postings, and one more term in the passage's length.
+    p_len = cat.pop("p_len").astype(np.int64)
+    acr_rows, acr_cols = _acronym_postings(cat.pop("seq"), p_len, table, column)
+    p_len += np.bincount(acr_rows, minlength=p_base)
+    cat["p_len"] = p_len
     counts = np.array([docs[g]["passages"] for g in kept], dtype=np.int64)
     starts = np.array([doc_first[g] for g in kept], dtype=np.int64)
     n = int(counts.sum())
@@ -202,17 +245,12 @@ def merge(
     arrays["p_doc"] = np.repeat(np.arange(len(kept), dtype=np.int32), counts)
     arrays["p_len"] = arrays["p_len"].astype(np.int32)
     arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
-    rows = new_of_old[cat["post_row"]]
+    rows = new_of_old[np.concatenate((cat.pop("post_row"), acr_rows))]
     live = rows >= 0
-    all_terms = sorted(vocab)
-    column = {t: i for i, t in enumerate(all_terms)}
-    # Each segment numbers its own terms; renumber them in the sorted vocabulary of all segments.
-    cols = np.concatenate([
-        np.array([column[t] for t in seg_vocab], dtype=np.int64)[post_col]
-        if len(post_col) else np.zeros(0, dtype=np.int64)
-        for seg_vocab, post_col in seg_cols
-    ])[live]
-    rows, tfs = rows[live], cat["post_tf"][live]
+    cols = np.concatenate((cat.pop("post_col").astype(np.int64), acr_cols))[live]
+    tfs = np.concatenate((cat.pop("post_tf").astype(np.int64), np.ones(len(acr_rows), dtype=np.int64)))[live]
+    rows = rows[live]
+    del live
     text_df = np.bincount(cols, minlength=len(all_terms))
     if not (text_df > 0).any():
         return None
@@ -309,13 +347,15 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
     change = np.flatnonzero((p_doc[1:] != p_doc[:-1]) | (p_section[1:] != p_section[:-1])) + 1
     start = np.concatenate(([0], change, [n])).astype(np.int64)
     raw_titles = [docs[g]["title_terms"] for g in kept]
+    titles = [adder(t) for t in raw_titles]
     lengths: list[int] = []
     rows: list[int] = []
     terms: list[str] = []
     tfs: list[int] = []
     for group, (doc, section) in enumerate(zip(p_doc[start[:-1]].tolist(), p_section[start[:-1]].tolist(),
                                                strict=True)):
-        heading = adder(raw_titles[doc] + (section_terms[section] if section >= 0 else []))
+        # Without a section the heading is the title, whose acronyms are already added.
+        heading = adder(raw_titles[doc] + section_terms[section]) if section >= 0 else titles[doc]
         lengths.append(len(heading))
         for term, count in Counter(heading).items():
             rows.append(group)
@@ -328,7 +368,7 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
         terms=terms,
         tfs=np.array(tfs, dtype=np.int64),
         vocabulary=set(terms),
-        titles=[adder(t) for t in raw_titles],
+        titles=titles,
     )
 
 
@@ -349,10 +389,15 @@ def _document_postings(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, p_do
     if t_key:
         title_key, title_tf = np.array(t_key, dtype=np.int64), np.array(t_tf, dtype=np.int64)
         ranked = np.argsort(title_key)
-        key = np.concatenate((key, title_key[ranked]))
-        tf = np.concatenate((tf, title_tf[ranked]))
-        order = np.argsort(key, kind="stable")  # two sorted runs: a merge, not a full sort
-        key, tf = _sum_runs(key[order], tf[order])
+        title_key, title_tf = title_key[ranked], title_tf[ranked]
+        # Both sorted, titles' keys each once: add to the keys present, insert the others (a
+        # merge in one pass, no sort of all postings).
+        at = np.searchsorted(key, title_key)
+        hit = at < len(key)
+        hit[hit] = key[at[hit]] == title_key[hit]
+        tf[at[hit]] += title_tf[hit]
+        key = np.insert(key, at[~hit], title_key[~hit])
+        tf = np.insert(tf, at[~hit], title_tf[~hit])
     lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
     lengths += np.array([len(t) for t in titles], dtype=np.int64)
     return key // n_docs, key % n_docs, tf, lengths
@@ -366,69 +411,52 @@ def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return key[first], np.add.reduceat(values, first)
 
 
-def _with_acronym_postings(seg: Segment, adder: AcronymAdder
-                           ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The segment's vocabulary, postings and passage lengths with the acronyms of spelled-out
-    expansions counted, as `with_acronyms` adds them to each passage's terms."""
-    a = seg.arrays
-    vocab: list[str] = list(seg.meta["vocabulary"])
-    p_len = a["p_len"].astype(np.int64)
-    found = _acronyms_in(a["seq"], p_len, vocab, adder)
-    if not found:
-        return vocab, a["post_row"], a["post_col"], a["post_tf"], p_len
-    local = {t: i for i, t in enumerate(vocab)}
-    add_rows: list[np.ndarray] = []
-    add_cols: list[np.ndarray] = []
-    for acronym, passages in found:
-        col = local.get(acronym)
-        if col is None:
-            col = local[acronym] = len(vocab)
-            vocab.append(acronym)
-        add_rows.append(passages)
-        add_cols.append(np.full(len(passages), col, dtype=np.int64))
-    more_rows, more_cols = np.concatenate(add_rows), np.concatenate(add_cols)
-    width = len(vocab)
-    key = np.concatenate((a["post_row"].astype(np.int64) * width + a["post_col"],
-                          more_rows * width + more_cols))
-    tf = np.concatenate((a["post_tf"].astype(np.int64), np.ones(len(more_rows), dtype=np.int64)))
-    order = np.argsort(key, kind="stable")
-    key, tf = _sum_runs(key[order], tf[order])
-    p_len = p_len + np.bincount(more_rows, minlength=len(p_len))
-    return vocab, key // width, key % width, tf, p_len
+def _acronym_postings(seq: np.ndarray, p_len: np.ndarray, table: dict[str, tuple[str, ...]],
+                      column: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(passage, acronym's column) of each place in `seq` (all passages' term columns in order,
+    `p_len` terms each) where an expansion is spelled out and its acronym does not follow.
 
-
-def _acronyms_in(seq: np.ndarray, p_len: np.ndarray, vocab: list[str], adder: AcronymAdder
-                 ) -> list[tuple[str, np.ndarray]]:
-    """(acronym, passage of each place its expansion is spelled out without it following)."""
-    local = {t: i for i, t in enumerate(vocab)}
-    firsts = [f for f in adder.by_first if f in local]
-    if not firsts or len(seq) == 0:
-        return []
-    seq = seq.astype(np.int64)
+    Places are first narrowed to the expansions' first two terms (one lookup per position, then a
+    few pairs), so the per-acronym work is on a handful of places rather than on every passage."""
+    none = np.zeros(0, dtype=np.int64)
+    entries = [(column[acronym], [column[t] for t in expansion]) for acronym, expansion in table.items()
+               if all(t in column for t in expansion)]
+    if not entries or len(seq) < 2:
+        return none, none
+    width = len(column)
     ends = np.cumsum(p_len)
-    passage = np.repeat(np.arange(len(p_len)), p_len)
-    end_of = ends[passage]  # the end of each position's passage
-    places = np.flatnonzero(np.isin(seq, [local[f] for f in firsts]))
-    places = places[np.argsort(seq[places], kind="stable")]
-    at = seq[places]
+    starts_expansion = np.zeros(width, dtype=bool)
+    starts_expansion[[e[0] for _, e in entries]] = True
+    here = np.flatnonzero(starts_expansion[seq[:-1]])
+    stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
+    within = here + 1 < stop
+    here, stop = here[within], stop[within]
+    pair = seq[here].astype(np.int64) * width + seq[here + 1]
+    wanted = np.isin(pair, [e[0] * width + e[1] for _, e in entries])
+    here, stop, pair = here[wanted], stop[wanted], pair[wanted]
+    order = np.argsort(pair, kind="stable")
+    here, stop, pair = here[order], stop[order], pair[order]
     last = len(seq) - 1
-    found: list[tuple[str, np.ndarray]] = []
-    for first in firsts:
-        f = local[first]
-        here = places[np.searchsorted(at, f, "left"):np.searchsorted(at, f, "right")]
-        for acronym, expansion in adder.by_first[first]:
-            if any(t not in local for t in expansion):
-                continue
-            ok = np.ones(len(here), dtype=bool)
-            for k, term in enumerate(expansion[1:], start=1):
-                pos = here + k
-                ok &= (pos < end_of[here]) & (seq[np.minimum(pos, last)] == local[term])
-            end = here + len(expansion)
-            if acronym in local:
-                ok &= (end >= end_of[here]) | (seq[np.minimum(end, last)] != local[acronym])
-            if ok.any():
-                found.append((acronym, passage[here[ok]]))
-    return found
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for acronym, expansion in entries:
+        key = expansion[0] * width + expansion[1]
+        lo, hi = np.searchsorted(pair, key, "left"), np.searchsorted(pair, key, "right")
+        if lo == hi:
+            continue
+        at, end_of = here[lo:hi], stop[lo:hi]
+        ok = np.ones(len(at), dtype=bool)
+        for k, term in enumerate(expansion[2:], start=2):
+            pos = at + k
+            ok &= (pos < end_of) & (seq[np.minimum(pos, last)] == term)
+        end = at + len(expansion)
+        ok &= (end >= end_of) | (seq[np.minimum(end, last)] != acronym)
+        if ok.any():
+            rows.append(np.searchsorted(ends, at[ok], "right"))
+            cols.append(np.full(int(ok.sum()), acronym, dtype=np.int64))
+    if not rows:
+        return none, none
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols)
 
 
 def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
@@ -495,7 +523,8 @@ def _where(doc: dict) -> str:
 
 def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Postings sorted by term, then passage (the order the scorer reads them in)."""
+    """Postings sorted by term, then passage (the order the scorer reads them in); the counts of
+    a (term, passage) given more than once are added up."""
     tf_bits = max(int(tfs.max()).bit_length(), 1) if len(tfs) else 1
     key_bits = max(int(cols.max()) * n + n, 1).bit_length() if len(cols) else 1
     if key_bits + tf_bits <= 63:
@@ -504,9 +533,13 @@ def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
         key.sort()
         tfs = key & ((1 << tf_bits) - 1)
         key >>= tf_bits
-        return key % n, key // n, tfs
-    order = np.argsort(cols * n + rows, kind="stable")
-    return rows[order], cols[order], tfs[order]
+    else:
+        key = cols * n + rows
+        order = np.argsort(key, kind="stable")
+        key, tfs = key[order], tfs[order]
+    if len(key) > 1 and (key[1:] == key[:-1]).any():
+        key, tfs = _sum_runs(key, tfs.astype(np.int64))
+    return key % n, key // n, tfs
 
 
 def _add(parts: dict[str, list[np.ndarray]], name: str, array: np.ndarray) -> None:
@@ -525,5 +558,6 @@ def _prune_cache(cache: Path, keys: set[str]) -> None:
     if not cache.is_dir():
         return
     for entry in cache.iterdir():
-        if entry.suffix == ".npz" and entry.stem not in keys:
+        # .npz: the cache files of segment version 2 and before.
+        if entry.suffix in (SEGMENT_SUFFIX, ".npz") and entry.stem not in keys:
             entry.unlink(missing_ok=True)
