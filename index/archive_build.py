@@ -199,9 +199,11 @@ def merge(
     stems: dict[str, str] = {}
     sections: list[str] = []
     section_terms: list[list[str]] = []
+    to_columns: list[np.ndarray] = []  # each segment's term numbers -> columns of all_terms
     for seg in segments:
         a = seg.arrays
         to_column = np.array(list(map(column.__getitem__, seg.meta["vocabulary"])), dtype=np.int32)
+        to_columns.append(to_column)
         first = p_base
         for d in seg.meta["documents"]:
             doc_first.append(first)
@@ -215,9 +217,6 @@ def merge(
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
         _add(parts, "text", a["text"])
         _add(parts, "sents", a["sents"])
-        _add(parts, "post_row", a["post_row"].astype(np.int64) + p_base)
-        _add(parts, "post_col", to_column[a["post_col"]])
-        _add(parts, "post_tf", a["post_tf"])
         _add(parts, "seq", to_column[a["seq"]])
         stems.update(seg.meta["stems"])
         sections.extend(seg.meta["sections"])
@@ -240,18 +239,16 @@ def merge(
     perm = np.repeat(starts - (ends - counts), counts) + np.arange(n, dtype=np.int64)
     new_of_old = np.full(p_base, -1, dtype=np.int64)
     new_of_old[perm] = np.arange(n, dtype=np.int64)
-    arrays = {k: cat[k][perm] for k in ("p_start", "p_end", "p_para", "p_len", "p_section",
-                                         "p_text", "p_sent")}
+    # Usually the files' documents already come in doc_id order, none left out: no reordering.
+    in_order = n == p_base and bool((perm[1:] > perm[:-1]).all())
+    arrays = {k: cat[k] if in_order else cat[k][perm]
+              for k in ("p_start", "p_end", "p_para", "p_len", "p_section", "p_text", "p_sent")}
     arrays["p_doc"] = np.repeat(np.arange(len(kept), dtype=np.int32), counts)
     arrays["p_len"] = arrays["p_len"].astype(np.int32)
     arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
-    rows = new_of_old[np.concatenate((cat.pop("post_row"), acr_rows))]
-    live = rows >= 0
-    cols = np.concatenate((cat.pop("post_col").astype(np.int64), acr_cols))[live]
-    tfs = np.concatenate((cat.pop("post_tf").astype(np.int64), np.ones(len(acr_rows), dtype=np.int64)))[live]
-    rows = rows[live]
-    del live
-    text_df = np.bincount(cols, minlength=len(all_terms))
+    del cat
+    rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n)
+    text_df = np.diff(all_ptr)
     if not (text_df > 0).any():
         return None
     groups = _heading_groups(arrays, kept, docs, section_terms, adder)
@@ -260,11 +257,11 @@ def merge(
     text_terms = [t for t, f in zip(all_terms, text_df.tolist(), strict=True) if f]
     terms = sorted(set(text_terms) | groups.vocabulary)
     index_of = {t: i for i, t in enumerate(terms)}
-    renumber = np.full(len(all_terms), -1, dtype=np.int64)
-    renumber[text_df > 0] = [index_of[t] for t in text_terms]
-    cols = renumber[cols]
-    rows, cols, tfs = _by_column(rows, cols, tfs, n)
-    col_ptr = _pointers(cols, len(terms))
+    # Postings sorted by all_terms' columns are sorted by the vocabulary's (the same order).
+    text_counts = np.zeros(len(terms), dtype=np.int64)
+    text_counts[[index_of[t] for t in text_terms]] = text_df[text_df > 0]
+    col_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(text_counts, out=col_ptr[1:])
     doc_len = arrays["p_len"].astype(np.int64)
     # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
     # operations in the same order), so a question only multiplies by idf and weights and adds.
@@ -298,9 +295,8 @@ def merge(
     # Documents: the title's terms and all their passages' terms. Postings sorted by term then
     # passage are sorted by term then document too: runs of equal (term, document) are summed.
     n_docs = len(kept)
-    d_cols, d_rows, d_tfs, d_len = _document_postings(
-        rows, cols, tfs, arrays["p_doc"], doc_len, groups.titles, index_of, n_docs)
-    d_ptr = _pointers(d_cols, len(terms))
+    d_ptr, d_rows, d_tfs, d_len = _document_postings(
+        rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups.titles, index_of, n_docs)
     d_weights = _tf_part(d_tfs, d_len, d_rows)
     arrays.update(
         d_ptr=d_ptr,
@@ -325,6 +321,67 @@ def merge(
         "acronyms": {k: list(v) for k, v in sorted(table.items())},
     }
     return meta, documents, arrays, skipped
+
+
+def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of_old: np.ndarray,
+                   acr_rows: np.ndarray, acr_cols: np.ndarray, width: int, n: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All segments' text postings plus one count per acronym place, sorted by column (of
+    all_terms) then passage, the order the scorer reads them in: (passages, counts, each
+    column's first posting and the end).
+
+    Each segment's postings are packed as (column, passage, count) keys straight into one array
+    and sorted in place. Memory is what costs here (touching new memory is slow on a VM): no
+    concatenated copies of rows, columns and counts, and no array of columns at all."""
+    acr_rows = new_of_old[acr_rows]
+    live = acr_rows >= 0
+    # Each acronym (column, passage) once, with its count; a passage's own posting of the same
+    # term, if any, then sorts right before it and the two are added up below.
+    more, more_tf = _sum_runs(np.sort(acr_cols[live] * n + acr_rows[live]), np.ones(int(live.sum()), dtype=np.int64))
+    total = sum(len(seg.arrays["post_row"]) for seg in segments)
+    top = max((int(seg.arrays["post_tf"].max()) for seg in segments if len(seg.arrays["post_tf"])), default=1)
+    tf_bits = max(max(top, int(more_tf.max()) if len(more_tf) else 1).bit_length(), 1)
+    packed = (max(width, 1) * n).bit_length() + tf_bits <= 63
+    key = np.empty(total + len(more), dtype=np.int64)
+    tfs = None if packed else np.empty(len(key), dtype=np.int64)
+    dropped = np.iinfo(np.int64).max  # postings of documents left out (duplicates) sort last
+    at = base = 0
+    for seg, to_column in zip(segments, to_columns, strict=True):
+        a = seg.arrays
+        part = key[at : at + len(a["post_row"])]
+        part[:] = to_column[a["post_col"]]
+        part *= n
+        rows = new_of_old[a["post_row"].astype(np.int64) + base]
+        part += rows
+        if packed:
+            part <<= tf_bits
+            part |= a["post_tf"]
+        else:
+            tfs[at : at + len(part)] = a["post_tf"]
+        part[rows < 0] = dropped
+        at += len(part)
+        base += len(a["p_start"])
+    if packed:
+        key[at:] = more << tf_bits | more_tf
+        key.sort()
+        key = key[: int(np.searchsorted(key, dropped))]
+        tfs = key & ((1 << tf_bits) - 1)
+        key >>= tf_bits
+    else:
+        key[at:], tfs[at:] = more, more_tf
+        order = np.argsort(key, kind="stable")
+        key, tfs = key[order], tfs[order]
+        keep = key != dropped
+        key, tfs = key[keep], tfs[keep]
+    twice = np.flatnonzero(key[1:] == key[:-1])  # a passage's posting and its acronym count
+    if len(twice):
+        tfs[twice] += tfs[twice + 1]
+        keep = np.ones(len(key), dtype=bool)
+        keep[twice + 1] = False
+        key, tfs = key[keep], tfs[keep]
+    ptr = np.searchsorted(key, np.arange(width + 1, dtype=np.int64) * n)
+    np.remainder(key, n, out=key)
+    return key, tfs, ptr
 
 
 @dataclass
@@ -372,35 +429,55 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
     )
 
 
-def _document_postings(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
+def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
                        doc_len: np.ndarray, titles: list[list[str]], index_of: dict[str, int],
                        n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Postings (term, document, count) of the documents, sorted, and each document's length."""
-    key = cols * n_docs + p_doc[rows].astype(np.int64)
-    key, tf = _sum_runs(key, tfs.astype(np.int64))
+    """Postings of the documents (each column's first and the end, documents, counts), sorted,
+    and each document's length.
+
+    The text postings, sorted by term then passage, are sorted by term then document too: each
+    run of one term in one document is summed. Then the titles' counts are merged in."""
+    width = len(col_ptr) - 1
+    doc = p_doc[rows]
+    run = np.empty(len(doc), dtype=bool)
+    run[:1] = True
+    np.not_equal(doc[1:], doc[:-1], out=run[1:])
+    run[col_ptr[:-1][np.diff(col_ptr) > 0]] = True  # each term's postings start a run
+    first = np.flatnonzero(run)
+    del run
+    d_rows = doc[first]
+    tf = np.add.reduceat(tfs, first) if len(first) else np.zeros(0, dtype=np.int64)
+    run_ptr = np.searchsorted(first, col_ptr)
+    del first, doc
     t_key: list[int] = []
     t_tf: list[int] = []
-    for doc, title in enumerate(titles):
+    for d, title in enumerate(titles):
         for term, count in Counter(title).items():
             col = index_of.get(term)
             if col is not None:  # not searchable in the small engine either (see vocabulary)
-                t_key.append(col * n_docs + doc)
+                t_key.append(col * n_docs + d)
                 t_tf.append(count)
+    counts = np.diff(run_ptr)
     if t_key:
         title_key, title_tf = np.array(t_key, dtype=np.int64), np.array(t_tf, dtype=np.int64)
         ranked = np.argsort(title_key)
         title_key, title_tf = title_key[ranked], title_tf[ranked]
         # Both sorted, titles' keys each once: add to the keys present, insert the others (a
         # merge in one pass, no sort of all postings).
+        key = np.repeat(np.arange(width, dtype=np.int64) * n_docs, counts) + d_rows
         at = np.searchsorted(key, title_key)
         hit = at < len(key)
         hit[hit] = key[at[hit]] == title_key[hit]
+        del key
         tf[at[hit]] += title_tf[hit]
-        key = np.insert(key, at[~hit], title_key[~hit])
+        d_rows = np.insert(d_rows, at[~hit], title_key[~hit] % n_docs)
         tf = np.insert(tf, at[~hit], title_tf[~hit])
+        counts = counts + np.bincount(title_key[~hit] // n_docs, minlength=width)
+    d_ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(counts, out=d_ptr[1:])
     lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
     lengths += np.array([len(t) for t in titles], dtype=np.int64)
-    return key // n_docs, key % n_docs, tf, lengths
+    return d_ptr, d_rows, tf, lengths
 
 
 def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -425,15 +502,17 @@ def _acronym_postings(seq: np.ndarray, p_len: np.ndarray, table: dict[str, tuple
         return none, none
     width = len(column)
     ends = np.cumsum(p_len)
-    starts_expansion = np.zeros(width, dtype=bool)
-    starts_expansion[[e[0] for _, e in entries]] = True
-    here = np.flatnonzero(starts_expansion[seq[:-1]])
-    stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
-    within = here + 1 < stop
-    here, stop = here[within], stop[within]
+    first = np.zeros(width, dtype=bool)
+    first[[e[0] for _, e in entries]] = True
+    second = np.zeros(width, dtype=bool)
+    second[[e[1] for _, e in entries]] = True
+    here = np.flatnonzero(first[seq[:-1]] & second[seq[1:]])
     pair = seq[here].astype(np.int64) * width + seq[here + 1]
     wanted = np.isin(pair, [e[0] * width + e[1] for _, e in entries])
-    here, stop, pair = here[wanted], stop[wanted], pair[wanted]
+    here, pair = here[wanted], pair[wanted]
+    stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
+    within = here + 1 < stop
+    here, stop, pair = here[within], stop[within], pair[within]
     order = np.argsort(pair, kind="stable")
     here, stop, pair = here[order], stop[order], pair[order]
     last = len(seq) - 1
@@ -471,7 +550,12 @@ def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
     avgdl = total / entries
     norm = K1 * (1 - B + B * lengths / avgdl)
     tf = tfs.astype(np.float64)
-    return tf * (K1 + 1) / (tf + norm[rows])
+    # tf·(k1+1) / (tf+norm), in place (the same float operations, without temporaries).
+    divisor = norm[rows]
+    divisor += tf
+    tf *= K1 + 1
+    tf /= divisor
+    return tf
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -523,8 +607,7 @@ def _where(doc: dict) -> str:
 
 def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Postings sorted by term, then passage (the order the scorer reads them in); the counts of
-    a (term, passage) given more than once are added up."""
+    """Postings sorted by term, then passage (the order the scorer reads them in)."""
     tf_bits = max(int(tfs.max()).bit_length(), 1) if len(tfs) else 1
     key_bits = max(int(cols.max()) * n + n, 1).bit_length() if len(cols) else 1
     if key_bits + tf_bits <= 63:
@@ -533,13 +616,9 @@ def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
         key.sort()
         tfs = key & ((1 << tf_bits) - 1)
         key >>= tf_bits
-    else:
-        key = cols * n + rows
-        order = np.argsort(key, kind="stable")
-        key, tfs = key[order], tfs[order]
-    if len(key) > 1 and (key[1:] == key[:-1]).any():
-        key, tfs = _sum_runs(key, tfs.astype(np.int64))
-    return key % n, key // n, tfs
+        return key % n, key // n, tfs
+    order = np.argsort(cols * n + rows, kind="stable")
+    return rows[order], cols[order], tfs[order]
 
 
 def _add(parts: dict[str, list[np.ndarray]], name: str, array: np.ndarray) -> None:
