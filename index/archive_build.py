@@ -296,7 +296,7 @@ def merge(
     # passage are sorted by term then document too: runs of equal (term, document) are summed.
     n_docs = len(kept)
     d_ptr, d_rows, d_tfs, d_len = _document_postings(
-        rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups.titles, index_of, n_docs)
+        rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups, index_of, n_docs)
     d_weights = _tf_part(d_tfs, d_len, d_rows)
     arrays.update(
         d_ptr=d_ptr,
@@ -333,34 +333,53 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
     Each segment's postings are packed as (column, passage, count) keys straight into one array
     and sorted in place. Memory is what costs here (touching new memory is slow on a VM): no
     concatenated copies of rows, columns and counts, and no array of columns at all."""
-    acr_rows = new_of_old[acr_rows]
-    live = acr_rows >= 0
-    # Each acronym (column, passage) once, with its count; a passage's own posting of the same
-    # term, if any, then sorts right before it and the two are added up below.
-    more, more_tf = _sum_runs(np.sort(acr_cols[live] * n + acr_rows[live]), np.ones(int(live.sum()), dtype=np.int64))
+    # Each acronym (passage, column) once, with its count (keys in the old passage numbering).
+    acr_live = new_of_old[acr_rows] >= 0
+    more, more_tf = _sum_runs(np.sort(acr_rows[acr_live] * width + acr_cols[acr_live]),
+                              np.ones(int(acr_live.sum()), dtype=np.int64))
+    # Where the passage has a posting of that term already, the count is added to it (below);
+    # the others become postings of their own.
+    has_more = np.zeros(len(new_of_old), dtype=bool)
+    has_more[more // width] = True
     total = sum(len(seg.arrays["post_row"]) for seg in segments)
     top = max((int(seg.arrays["post_tf"].max()) for seg in segments if len(seg.arrays["post_tf"])), default=1)
-    tf_bits = max(max(top, int(more_tf.max()) if len(more_tf) else 1).bit_length(), 1)
+    tf_bits = max((top + (int(more_tf.max()) if len(more_tf) else 0)).bit_length(), 1)
     packed = (max(width, 1) * n).bit_length() + tf_bits <= 63
     key = np.empty(total + len(more), dtype=np.int64)
     tfs = None if packed else np.empty(len(key), dtype=np.int64)
+    merged = np.zeros(len(more), dtype=bool)
     dropped = np.iinfo(np.int64).max  # postings of documents left out (duplicates) sort last
     at = base = 0
     for seg, to_column in zip(segments, to_columns, strict=True):
         a = seg.arrays
-        part = key[at : at + len(a["post_row"])]
-        part[:] = to_column[a["post_col"]]
-        part *= n
-        rows = new_of_old[a["post_row"].astype(np.int64) + base]
-        part += rows
+        old = a["post_row"].astype(np.int64) + base
+        cols = to_column[a["post_col"]]
+        rows = new_of_old[old]
+        end = at + len(old)
+        key[at:end] = cols
+        key[at:end] *= n
+        key[at:end] += rows
         if packed:
-            part <<= tf_bits
-            part |= a["post_tf"]
+            key[at:end] <<= tf_bits
+            key[at:end] |= a["post_tf"]
         else:
-            tfs[at : at + len(part)] = a["post_tf"]
-        part[rows < 0] = dropped
-        at += len(part)
-        base += len(a["p_start"])
+            tfs[at:end] = a["post_tf"]
+        touched = np.flatnonzero(has_more[old])
+        if len(touched):
+            same = old[touched] * width + cols[touched]
+            found = np.searchsorted(more, same)
+            hit = found < len(more)
+            hit[hit] = more[found[hit]] == same[hit]
+            merged[found[hit]] = True
+            if packed:
+                key[at + touched[hit]] += more_tf[found[hit]]
+            else:
+                tfs[at + touched[hit]] += more_tf[found[hit]]
+        key[at:end][rows < 0] = dropped
+        at, base = end, base + len(a["p_start"])
+    more, more_tf = more[~merged], more_tf[~merged]
+    more = new_of_old[more // width] + (more % width) * n
+    key = key[: at + len(more)]
     if packed:
         key[at:] = more << tf_bits | more_tf
         key.sort()
@@ -372,12 +391,6 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
         order = np.argsort(key, kind="stable")
         key, tfs = key[order], tfs[order]
         keep = key != dropped
-        key, tfs = key[keep], tfs[keep]
-    twice = np.flatnonzero(key[1:] == key[:-1])  # a passage's posting and its acronym count
-    if len(twice):
-        tfs[twice] += tfs[twice + 1]
-        keep = np.ones(len(key), dtype=bool)
-        keep[twice + 1] = False
         key, tfs = key[keep], tfs[keep]
     ptr = np.searchsorted(key, np.arange(width + 1, dtype=np.int64) * n)
     np.remainder(key, n, out=key)
@@ -395,6 +408,7 @@ class _Groups:
     tfs: np.ndarray
     vocabulary: set[str]
     titles: list[list[str]]  # each kept document's title terms, acronyms added
+    title_counts: list[Counter[str]]  # and their counts
 
 
 def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[dict],
@@ -405,6 +419,7 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
     start = np.concatenate(([0], change, [n])).astype(np.int64)
     raw_titles = [docs[g]["title_terms"] for g in kept]
     titles = [adder(t) for t in raw_titles]
+    title_counts = [Counter(t) for t in titles]
     lengths: list[int] = []
     rows: list[int] = []
     terms: list[str] = []
@@ -414,7 +429,7 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
         # Without a section the heading is the title, whose acronyms are already added.
         heading = adder(raw_titles[doc] + section_terms[section]) if section >= 0 else titles[doc]
         lengths.append(len(heading))
-        for term, count in Counter(heading).items():
+        for term, count in (Counter(heading) if section >= 0 else title_counts[doc]).items():
             rows.append(group)
             terms.append(term)
             tfs.append(count)
@@ -426,11 +441,12 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
         tfs=np.array(tfs, dtype=np.int64),
         vocabulary=set(terms),
         titles=titles,
+        title_counts=title_counts,
     )
 
 
 def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
-                       doc_len: np.ndarray, titles: list[list[str]], index_of: dict[str, int],
+                       doc_len: np.ndarray, groups: _Groups, index_of: dict[str, int],
                        n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Postings of the documents (each column's first and the end, documents, counts), sorted,
     and each document's length.
@@ -451,8 +467,8 @@ def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p
     del first, doc
     t_key: list[int] = []
     t_tf: list[int] = []
-    for d, title in enumerate(titles):
-        for term, count in Counter(title).items():
+    for d, title in enumerate(groups.title_counts):
+        for term, count in title.items():
             col = index_of.get(term)
             if col is not None:  # not searchable in the small engine either (see vocabulary)
                 t_key.append(col * n_docs + d)
@@ -462,21 +478,24 @@ def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p
         title_key, title_tf = np.array(t_key, dtype=np.int64), np.array(t_tf, dtype=np.int64)
         ranked = np.argsort(title_key)
         title_key, title_tf = title_key[ranked], title_tf[ranked]
-        # Both sorted, titles' keys each once: add to the keys present, insert the others (a
-        # merge in one pass, no sort of all postings).
-        key = np.repeat(np.arange(width, dtype=np.int64) * n_docs, counts) + d_rows
-        at = np.searchsorted(key, title_key)
-        hit = at < len(key)
-        hit[hit] = key[at[hit]] == title_key[hit]
-        del key
+        title_col, title_doc = np.divmod(title_key, n_docs)
+        # Both sorted, titles' (term, document) each once: each title count is added to the
+        # term's posting of the document or inserted in order (a merge, no sort of all postings).
+        at = np.empty(len(title_key), dtype=np.int64)
+        bounds = np.searchsorted(title_col, np.arange(width + 1))
+        for col in np.flatnonzero(np.diff(bounds)).tolist():
+            lo, hi = bounds[col], bounds[col + 1]
+            at[lo:hi] = run_ptr[col] + np.searchsorted(d_rows[run_ptr[col] : run_ptr[col + 1]], title_doc[lo:hi])
+        hit = at < run_ptr[title_col + 1]
+        hit[hit] = d_rows[at[hit]] == title_doc[hit]
         tf[at[hit]] += title_tf[hit]
-        d_rows = np.insert(d_rows, at[~hit], title_key[~hit] % n_docs)
+        d_rows = np.insert(d_rows, at[~hit], title_doc[~hit])
         tf = np.insert(tf, at[~hit], title_tf[~hit])
-        counts = counts + np.bincount(title_key[~hit] // n_docs, minlength=width)
+        counts = counts + np.bincount(title_col[~hit], minlength=width)
     d_ptr = np.zeros(width + 1, dtype=np.int64)
     np.cumsum(counts, out=d_ptr[1:])
     lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
-    lengths += np.array([len(t) for t in titles], dtype=np.int64)
+    lengths += np.array([len(t) for t in groups.titles], dtype=np.int64)
     return d_ptr, d_rows, tf, lengths
 
 
