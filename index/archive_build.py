@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ import numpy as np
 
 from . import tokens
 from .acronyms import AcronymAdder
-from .archive_store import archives_dir, prune, write_archive
+from .archive_store import ArchiveWriter, archives_dir, prune
 from .documents import Skipped, candidate_files
 from .errors import NoDocumentsError
 from .scoring import K1, B
@@ -34,6 +34,8 @@ from .termcache import TermIds
 # Parallel segment work pays for the worker start-up (~1 s) only when there is a lot to read.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Postings per block where big arrays are computed a block at a time (a few MB of temporaries).
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,19 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
             segment = compute_segment(source, _worker_terms)
         segments.append(segment)
     computed = len(missing)
-    merged = merge(segments, skipped)
-    if merged is None:
-        where = ", ".join(r.as_posix() for r in roots)
-        raise NoDocumentsError(f"no documents with text in {where}")
-    meta, documents, arrays, all_skipped = merged
-    meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
     name = f"{time.time_ns():020d}"
-    write_archive(archives_dir(out) / name, meta, documents, arrays)
+    writer = ArchiveWriter(archives_dir(out) / name)
+    try:
+        merged = merge(segments, skipped, writer.add)
+        if merged is None:
+            where = ", ".join(r.as_posix() for r in roots)
+            raise NoDocumentsError(f"no documents with text in {where}")
+        meta, documents, arrays, all_skipped = merged
+        meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
+        writer.finish(meta, documents)
+    except BaseException:
+        writer.abandon()
+        raise
     write_index(
         out,
         {
@@ -161,9 +168,12 @@ def _compute_and_save(job: tuple[Source, str, Path]) -> None:
 
 
 def merge(
-    segments: list[Segment], skipped: list[Skipped]
+    segments: list[Segment], skipped: list[Skipped], emit: Callable[[str, np.ndarray], None] = lambda *_: None
 ) -> tuple[dict, list[dict], dict[str, np.ndarray], list[Skipped]] | None:
     """Segments -> archive metadata, documents and arrays; None when no passage has a term.
+
+    `emit(name, array)` is called with each finished array (the archive writer writes it while
+    the merge goes on), once it is sure that the merge will not return None.
 
     Builds the three fields the small engine scores (search.py): the passages' text, their
     headings (document title + section heading, stored once per run of passages sharing them) and
@@ -247,10 +257,18 @@ def merge(
     arrays["p_len"] = arrays["p_len"].astype(np.int32)
     arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
     del cat
+    if not arrays["p_len"].any():  # no passage has a term
+        return None
+    for name, array in arrays.items():
+        emit(name, array)
     rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n)
     text_df = np.diff(all_ptr)
-    if not (text_df > 0).any():
-        return None
+
+    def publish(**more: np.ndarray) -> None:
+        arrays.update(more)
+        for name, array in more.items():
+            emit(name, array)
+
     groups = _heading_groups(arrays, kept, docs, section_terms, adder)
     # One vocabulary for all fields: the terms of the passages' text and of their headings (the
     # small engine searches those; a document's terms are all among them).
@@ -266,9 +284,9 @@ def merge(
     # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
     # operations in the same order), so a question only multiplies by idf and weights and adds.
     weights = _tf_part(tfs, doc_len, rows)
-    arrays.update(
+    publish(
         col_ptr=col_ptr,
-        rows=rows.astype(np.int32),
+        rows=rows,
         weights=weights,
         # Each term's largest weight: with idf, the most it can add to a passage's score.
         wmax=_column_max(weights, col_ptr),
@@ -283,7 +301,7 @@ def merge(
     sizes = np.diff(groups.start)
     h_weights = _tf_part(h_tfs, groups.lengths, h_rows, per=sizes)
     h_df = np.bincount(h_cols, weights=sizes[h_rows], minlength=len(terms)).astype(np.int64)
-    arrays.update(
+    publish(
         g_start=groups.start,
         h_ptr=h_ptr,
         h_rows=h_rows.astype(np.int32),
@@ -298,9 +316,9 @@ def merge(
     d_ptr, d_rows, d_tfs, d_len = _document_postings(
         rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups, index_of, n_docs)
     d_weights = _tf_part(d_tfs, d_len, d_rows)
-    arrays.update(
+    publish(
         d_ptr=d_ptr,
-        d_rows=d_rows.astype(np.int32),
+        d_rows=d_rows.astype(np.int32, copy=False),
         d_tfs=_small(d_tfs),
         d_weights=d_weights,
         d_wmax=_column_max(d_weights, d_ptr),
@@ -384,8 +402,12 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
         key[at:] = more << tf_bits | more_tf
         key.sort()
         key = key[: int(np.searchsorted(key, dropped))]
-        tfs = key & ((1 << tf_bits) - 1)
-        key >>= tf_bits
+        # Counts in a small type, split off a block at a time (no temporary as big as the keys).
+        tfs = np.empty(len(key), dtype=np.min_scalar_type((1 << tf_bits) - 1))
+        for at in range(0, len(key), _BLOCK):
+            block = key[at : at + _BLOCK]
+            tfs[at : at + _BLOCK] = block & ((1 << tf_bits) - 1)
+            block >>= tf_bits
     else:
         key[at:], tfs[at:] = more, more_tf
         order = np.argsort(key, kind="stable")
@@ -393,8 +415,10 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
         keep = key != dropped
         key, tfs = key[keep], tfs[keep]
     ptr = np.searchsorted(key, np.arange(width + 1, dtype=np.int64) * n)
-    np.remainder(key, n, out=key)
-    return key, tfs, ptr
+    rows = np.empty(len(key), dtype=np.int32)  # what the archive stores
+    for at in range(0, len(key), _BLOCK):
+        rows[at : at + _BLOCK] = key[at : at + _BLOCK] % n
+    return rows, tfs, ptr
 
 
 @dataclass
@@ -462,7 +486,7 @@ def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p
     first = np.flatnonzero(run)
     del run
     d_rows = doc[first]
-    tf = np.add.reduceat(tfs, first) if len(first) else np.zeros(0, dtype=np.int64)
+    tf = np.add.reduceat(tfs, first, dtype=np.int64) if len(first) else np.zeros(0, dtype=np.int64)
     run_ptr = np.searchsorted(first, col_ptr)
     del first, doc
     t_key: list[int] = []
@@ -569,11 +593,15 @@ def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
     avgdl = total / entries
     norm = K1 * (1 - B + B * lengths / avgdl)
     tf = tfs.astype(np.float64)
-    # tf·(k1+1) / (tf+norm), in place (the same float operations, without temporaries).
-    divisor = norm[rows]
-    divisor += tf
-    tf *= K1 + 1
-    tf /= divisor
+    # tf·(k1+1) / (tf+norm), in place and a block at a time: the same float operations without
+    # a temporary as big as the postings (new memory is slow to touch).
+    divisor = np.empty(min(len(tf), _BLOCK))
+    for at in range(0, len(tf), _BLOCK):
+        part, block = tf[at : at + _BLOCK], divisor[: len(tf[at : at + _BLOCK])]
+        np.take(norm, rows[at : at + _BLOCK], out=block)
+        block += part
+        part *= K1 + 1
+        part /= block
     return tf
 
 
@@ -585,7 +613,7 @@ def _idf(df: np.ndarray, n: int) -> np.ndarray:
 
 def _small(counts: np.ndarray) -> np.ndarray:
     """Counts in the smallest unsigned type that holds them."""
-    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0))
+    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0), copy=False)
 
 
 def _pointers(cols: np.ndarray, width: int) -> np.ndarray:

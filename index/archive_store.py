@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,56 @@ def archives_dir(index_path: Path) -> Path:
 def write_archive(folder: Path, meta: dict[str, Any], documents: list[dict],
                   arrays: dict[str, np.ndarray]) -> None:
     """Write a complete archive into the new folder `folder`, every file synced."""
-    folder.mkdir(parents=True)
-    for name in ARRAYS:
-        _write(folder / f"{name}.npy", lambda out, a=arrays[name]: np.save(out, a, allow_pickle=False))
-    _write(folder / "documents.json", lambda out: out.write(_json(documents)))
-    # meta.json last: a folder without it is unfinished and never loaded.
-    _write(folder / "meta.json", lambda out: out.write(_json(
-        {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
-    _fsync_dir(folder)
-    _fsync_dir(folder.parent)
+    writer = ArchiveWriter(folder)
+    try:
+        for name in ARRAYS:
+            writer.add(name, arrays[name])
+        writer.finish(meta, documents)
+    except BaseException:
+        writer.abandon()
+        raise
+
+
+class ArchiveWriter:
+    """Writes a new archive folder, each array (synced) in a background thread as soon as it is
+    added, so the disk works while the merge computes the next arrays (writes and fsync release
+    the GIL). `finish` completes the folder; until then it has no meta.json and is never loaded."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder  # made with the first array: a merge that finds nothing leaves nothing
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
+        self._jobs: dict[str, Future[None]] = {}
+
+    def add(self, name: str, array: np.ndarray) -> None:
+        """Write one of ARRAYS (the array must not change afterwards)."""
+        if not self._jobs:
+            self.folder.mkdir(parents=True)
+        self._jobs[name] = self._pool.submit(
+            _write, self.folder / f"{name}.npy", lambda out: np.save(out, array, allow_pickle=False))
+
+    def finish(self, meta: dict[str, Any], documents: list[dict]) -> None:
+        """Wait for the arrays (raising the first error), then write the JSON files and sync."""
+        missing = [name for name in ARRAYS if name not in self._jobs]
+        if missing:
+            raise ValueError(f"archive arrays not written: {missing}")
+        for job in self._jobs.values():
+            job.result()
+        self._pool.shutdown()
+        folder = self.folder
+        _write(folder / "documents.json", lambda out: out.write(_json(documents)))
+        # meta.json last: a folder without it is unfinished and never loaded.
+        _write(folder / "meta.json", lambda out: out.write(_json(
+            {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
+        _fsync_dir(folder)
+        _fsync_dir(folder.parent)
+
+    def abandon(self) -> None:
+        """After a failure: stop writing and delete the unfinished folder."""
+        for job in self._jobs.values():
+            job.cancel()
+        self._pool.shutdown(wait=True)
+        if self._jobs:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def read_archive(folder: Path) -> tuple[dict[str, Any], list[dict], dict[str, np.ndarray]]:
