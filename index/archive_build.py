@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -169,9 +170,10 @@ def _compute_and_save(job: tuple[Source, str, Path]) -> None:
 
 
 def merge(
-    segments: list[Segment], skipped: list[Skipped], emit: Callable[[str, np.ndarray], None] = lambda *_: None
+    segments: list[Segment], skipped: list[Skipped], emit: Callable[[str, Any], None] = lambda *_: None
 ) -> tuple[dict, list[dict], dict[str, np.ndarray], list[Skipped]] | None:
-    """Segments -> archive metadata, documents and arrays; None when no passage has a term.
+    """Segments -> archive metadata, documents and arrays (all but "text", which only goes to
+    `emit`, as a list of pieces); None when no passage has a term.
 
     `emit(name, array)` is called with each finished array (the archive writer writes it while
     the merge goes on), once it is sure that the merge will not return None.
@@ -226,7 +228,6 @@ def merge(
         _add(parts, "p_section", np.where(a["p_section"] >= 0, a["p_section"] + len(sections), -1))
         _add(parts, "p_text", np.stack([a["p_text"][:-1], a["p_text"][1:]], axis=1) + t_base)
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
-        _add(parts, "text", a["text"])
         _add(parts, "sents", a["sents"])
         _add(parts, "seq", to_column[a["seq"]])
         stems.update(seg.meta["stems"])
@@ -236,6 +237,8 @@ def merge(
         t_base += len(a["text"])
         s_base += len(a["sents"])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
+    # The passages' text (the biggest array) is written from the segments' pieces, never joined.
+    text_parts = [seg.arrays["text"] for seg in segments]
     del parts
     # The acronyms of spelled-out expansions, counted over all passages at once (as `with_acronyms`
     # adds them to each passage's terms): extra postings, and one more term in the passage's length.
@@ -256,12 +259,13 @@ def merge(
               for k in ("p_start", "p_end", "p_para", "p_len", "p_section", "p_text", "p_sent")}
     arrays["p_doc"] = np.repeat(np.arange(len(kept), dtype=np.int32), counts)
     arrays["p_len"] = arrays["p_len"].astype(np.int32)
-    arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
+    arrays["sents"] = cat["sents"]
     del cat
     if not arrays["p_len"].any():  # no passage has a term
         return None
     for name, array in arrays.items():
         emit(name, array)
+    emit("text", text_parts)
     rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n)
     text_df = np.diff(all_ptr)
     groups = _heading_groups(arrays, kept, docs, section_terms, adder)

@@ -12,9 +12,10 @@ import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+from numpy.lib import format as npformat
 
 from .errors import IndexCorruptError
 
@@ -60,12 +61,13 @@ class ArchiveWriter:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
         self._jobs: dict[str, Future[None]] = {}
 
-    def add(self, name: str, array: np.ndarray) -> None:
-        """Write one of ARRAYS (the array must not change afterwards)."""
+    def add(self, name: str, array: np.ndarray | list[np.ndarray]) -> None:
+        """Write one of ARRAYS (the array must not change afterwards); a list of 1-d arrays of one
+        type is written as their concatenation, without making it in memory."""
         if not self._jobs:
             self.folder.mkdir(parents=True)
-        self._jobs[name] = self._pool.submit(
-            _write, self.folder / f"{name}.npy", lambda out: np.save(out, array, allow_pickle=False))
+        save = _save_parts if isinstance(array, list) else _save
+        self._jobs[name] = self._pool.submit(_write, self.folder / f"{name}.npy", lambda out: save(out, array))
 
     def finish(self, meta: dict[str, Any], documents: list[dict]) -> None:
         """Wait for the arrays (raising the first error), then write the JSON files and sync."""
@@ -127,6 +129,22 @@ def prune(index_path: Path, current: str) -> None:
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _save(out: BinaryIO, array: np.ndarray) -> None:
+    np.save(out, array, allow_pickle=False)
+
+
+def _save_parts(out: BinaryIO, parts: list[np.ndarray]) -> None:
+    """The .npy file of the concatenation of `parts` (the same bytes as np.save writes)."""
+    dtype = parts[0].dtype if parts else np.dtype(np.uint8)
+    if any(p.dtype != dtype or p.ndim != 1 for p in parts):
+        raise ValueError("parts of one array must be 1-d and of one type")
+    header = {"descr": npformat.dtype_to_descr(dtype), "fortran_order": False,
+              "shape": (sum(len(p) for p in parts),)}
+    npformat.write_array_header_1_0(out, header)
+    for part in parts:
+        out.write(np.ascontiguousarray(part).data)
 
 
 def _write(path: Path, fill: Any) -> None:
