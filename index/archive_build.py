@@ -481,20 +481,10 @@ def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p
     and each document's length.
 
     The text postings, sorted by term then passage, are sorted by term then document too: each
-    run of one term in one document is summed. Then the titles' counts are merged in."""
+    run of one term in one document is summed, and the titles' counts are merged in. This is done
+    for a block of terms at a time, into arrays of the final size: temporaries stay small (touching
+    new memory is slow on a VM)."""
     width = len(col_ptr) - 1
-    doc = p_doc[rows]
-    run = np.empty(len(doc), dtype=bool)
-    run[:1] = True
-    np.not_equal(doc[1:], doc[:-1], out=run[1:])
-    run[col_ptr[:-1][np.diff(col_ptr) > 0]] = True  # each term's postings start a run
-    first = np.flatnonzero(run)
-    del run
-    d_rows = doc[first]
-    # (reduceat casting the small counts itself is several times slower than casting first)
-    tf = np.add.reduceat(tfs.astype(np.int64), first) if len(first) else np.zeros(0, dtype=np.int64)
-    run_ptr = np.searchsorted(first, col_ptr)
-    del first, doc
     # The titles' (term, document) keys, each once with its count; a term outside the vocabulary
     # is not searchable in the small engine either (see vocabulary).
     title_lengths = np.array([len(t) for t in groups.titles], dtype=np.int64)
@@ -502,27 +492,47 @@ def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p
     title_docs = np.repeat(np.arange(n_docs, dtype=np.int64), title_lengths)
     known = title_cols >= 0
     title_key, title_tf = np.unique(title_cols[known] * n_docs + title_docs[known], return_counts=True)
-    counts = np.diff(run_ptr)
-    if len(title_key):
-        title_col, title_doc = np.divmod(title_key, n_docs)
-        # Both sorted, titles' (term, document) each once: each title count is added to the
-        # term's posting of the document or inserted in order (a merge, no sort of all postings).
-        at = np.empty(len(title_key), dtype=np.int64)
-        bounds = np.searchsorted(title_col, np.arange(width + 1))
-        for col in np.flatnonzero(np.diff(bounds)).tolist():
-            lo, hi = bounds[col], bounds[col + 1]
-            at[lo:hi] = run_ptr[col] + np.searchsorted(d_rows[run_ptr[col] : run_ptr[col + 1]], title_doc[lo:hi])
-        hit = at < run_ptr[title_col + 1]
-        hit[hit] = d_rows[at[hit]] == title_doc[hit]
-        tf[at[hit]] += title_tf[hit]
-        d_rows = np.insert(d_rows, at[~hit], title_doc[~hit])
-        tf = np.insert(tf, at[~hit], title_tf[~hit])
-        counts = counts + np.bincount(title_col[~hit], minlength=width)
+    title_col, title_doc = np.divmod(title_key, n_docs)
+    title_at = np.searchsorted(title_col, np.arange(width + 1))  # each column's first title count
+    out_rows = np.empty(len(rows) + len(title_key), dtype=np.int32)  # the tail is never touched
+    out_tf = np.empty(len(out_rows), dtype=np.int64)
+    counts = np.zeros(width, dtype=np.int64)
+    filled = 0
+    edges = np.unique(np.concatenate(([0], np.searchsorted(col_ptr, np.arange(_BLOCK, len(rows), _BLOCK)), [width])))
+    for c0, c1 in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        a, b = int(col_ptr[c0]), int(col_ptr[c1])
+        doc = p_doc[rows[a:b]]
+        run = np.empty(b - a, dtype=bool)
+        run[:1] = True
+        np.not_equal(doc[1:], doc[:-1], out=run[1:])
+        starts = col_ptr[c0:c1] - a
+        run[starts[starts < b - a]] = True  # each term's postings start a run
+        first = np.flatnonzero(run)
+        d_rows = doc[first]
+        tf = np.add.reduceat(tfs[a:b].astype(np.int64), first) if len(first) else np.zeros(0, dtype=np.int64)
+        per_col = np.diff(np.searchsorted(first, col_ptr[c0 : c1 + 1] - a))
+        lo, hi = int(title_at[c0]), int(title_at[c1])
+        if hi > lo:
+            # Both sorted, the titles' keys each once: a title count is added to the term's
+            # posting of the document or inserted in order.
+            key = np.repeat(np.arange(c1 - c0, dtype=np.int64) * n_docs, per_col) + d_rows
+            t_key = (title_col[lo:hi] - c0) * n_docs + title_doc[lo:hi]
+            at = np.searchsorted(key, t_key)
+            hit = at < len(key)
+            hit[hit] = key[at[hit]] == t_key[hit]
+            tf[at[hit]] += title_tf[lo:hi][hit]
+            d_rows = np.insert(d_rows, at[~hit], title_doc[lo:hi][~hit])
+            tf = np.insert(tf, at[~hit], title_tf[lo:hi][~hit])
+            per_col = per_col + np.bincount(title_col[lo:hi][~hit] - c0, minlength=c1 - c0)
+        out_rows[filled : filled + len(d_rows)] = d_rows
+        out_tf[filled : filled + len(d_rows)] = tf
+        counts[c0:c1] = per_col
+        filled += len(d_rows)
     d_ptr = np.zeros(width + 1, dtype=np.int64)
     np.cumsum(counts, out=d_ptr[1:])
     lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
     lengths += title_lengths
-    return d_ptr, d_rows, tf, lengths
+    return d_ptr, out_rows[:filled], out_tf[:filled], lengths
 
 
 def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
