@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import math
 import multiprocessing
 import os
@@ -95,10 +96,15 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
     found = {k: load_segment(cache, k) for _, k in sources}
     missing = [(s, k) for s, k in sources if found[k] is None]
     if missing and not _in_workers(missing):
-        for segment in found.values():
-            if segment is not None:
-                # Words seen before need no stemmer: a one-file rebuild then never imports nltk.
-                _worker_terms.stems.update(segment.meta["stems"])
+        # Words seen before need no stemmer: a one-file rebuild then never imports nltk. The
+        # current archive holds them all (one small read); else every cached segment has its own.
+        stored = _stored_stems(out)
+        if stored is not None:
+            _worker_terms.stems.update(stored)
+        else:
+            for segment in found.values():
+                if segment is not None:
+                    _worker_terms.stems.update(segment.meta["stems"])
     _compute(missing, cache)
     segments: list[Segment] = []
     for source, key in sources:
@@ -140,6 +146,23 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
         reused=len(sources) - computed,
         computed=computed,
     )
+
+
+def _stored_stems(out: Path) -> dict[str, str] | None:
+    """The stems (normalised word -> stem) in the current archive of the index file `out`, when it
+    is an archive of this tokenizer; None otherwise. A stem depends on the word only, so these are
+    what stemming the words again would give."""
+    try:
+        pointer = json.loads(out.read_bytes())
+        if pointer.get("kind") != "archive" or pointer.get("tokenizer") != tokens.TOKENIZER_VERSION:
+            return None
+        meta = json.loads((archives_dir(out) / str(pointer["archive"]) / "meta.json").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(meta, dict) or meta.get("tokenizer") != tokens.TOKENIZER_VERSION:
+        return None
+    stems = meta.get("stems")
+    return stems if isinstance(stems, dict) else None
 
 
 def _in_workers(missing: list[tuple[Source, str]]) -> bool:
