@@ -6,24 +6,30 @@ engine does, so a passage has the same id in both engines and ties break the sam
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import json
 import math
 import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import tokens
 from .acronyms import AcronymAdder
-from .archive_store import archives_dir, prune, write_archive
+from .archive_store import ArchiveWriter, archives_dir, prune
 from .documents import Skipped, candidate_files
 from .errors import NoDocumentsError
 from .scoring import K1, B
+from .segments import SUFFIX as SEGMENT_SUFFIX
 from .segments import Segment, Source, compute_segment, load_segment, save_segment
 from .storage import write_index
 from .termcache import TermIds
@@ -31,6 +37,8 @@ from .termcache import TermIds
 # Parallel segment work pays for the worker start-up (~1 s) only when there is a lot to read.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Postings per block where big arrays are computed a block at a time (a few MB of temporaries).
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,28 @@ def cache_dir(index_path: Path) -> Path:
 
 def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
     """Build the archive of `roots` and point the index file `out` to it (caller holds the lock)."""
+    with collector_paused():
+        return _build_archive(roots, out, print_of)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees everything here).
+
+    A build makes millions of small objects (documents' metadata, words, terms) and hardly any
+    reference cycles; the collector's passes over the growing heap took as long as loading the
+    segments (6 s of 13 s at a million passages)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
     cache = cache_dir(out)
     sources: list[tuple[Source, str]] = []
     skipped: list[Skipped] = []
@@ -65,10 +95,16 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
                 skipped.append(Skipped(f"{root.as_posix()}/{rel}", f"cannot be read ({err.strerror})"))
     found = {k: load_segment(cache, k) for _, k in sources}
     missing = [(s, k) for s, k in sources if found[k] is None]
-    for segment in found.values():
-        if segment is not None:
-            # Words seen before need no stemmer: a one-file rebuild then never imports nltk.
-            _worker_terms.stems.update(segment.meta["stems"])
+    if missing and not _in_workers(missing):
+        # Words seen before need no stemmer: a one-file rebuild then never imports nltk. The
+        # current archive holds them all (one small read); else every cached segment has its own.
+        stored = _stored_stems(out)
+        if stored is not None:
+            _worker_terms.stems.update(stored)
+        else:
+            for segment in found.values():
+                if segment is not None:
+                    _worker_terms.stems.update(segment.meta["stems"])
     _compute(missing, cache)
     segments: list[Segment] = []
     for source, key in sources:
@@ -77,14 +113,19 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
             segment = compute_segment(source, _worker_terms)
         segments.append(segment)
     computed = len(missing)
-    merged = merge(segments, skipped)
-    if merged is None:
-        where = ", ".join(r.as_posix() for r in roots)
-        raise NoDocumentsError(f"no documents with text in {where}")
-    meta, documents, arrays, all_skipped = merged
-    meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
     name = f"{time.time_ns():020d}"
-    write_archive(archives_dir(out) / name, meta, documents, arrays)
+    writer = ArchiveWriter(archives_dir(out) / name)
+    try:
+        merged = merge(segments, skipped, writer.add)
+        if merged is None:
+            where = ", ".join(r.as_posix() for r in roots)
+            raise NoDocumentsError(f"no documents with text in {where}")
+        meta, documents, arrays, all_skipped = merged
+        meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
+        writer.finish(meta, documents)
+    except BaseException:
+        writer.abandon()
+        raise
     write_index(
         out,
         {
@@ -107,9 +148,30 @@ def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCou
     )
 
 
+def _stored_stems(out: Path) -> dict[str, str] | None:
+    """The stems (normalised word -> stem) in the current archive of the index file `out`, when it
+    is an archive of this tokenizer; None otherwise. A stem depends on the word only, so these are
+    what stemming the words again would give."""
+    try:
+        pointer = json.loads(out.read_bytes())
+        if pointer.get("kind") != "archive" or pointer.get("tokenizer") != tokens.TOKENIZER_VERSION:
+            return None
+        meta = json.loads((archives_dir(out) / str(pointer["archive"]) / "meta.json").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(meta, dict) or meta.get("tokenizer") != tokens.TOKENIZER_VERSION:
+        return None
+    stems = meta.get("stems")
+    return stems if isinstance(stems, dict) else None
+
+
+def _in_workers(missing: list[tuple[Source, str]]) -> bool:
+    """Whether the missing segments are computed in worker processes rather than in this one."""
+    return WORKERS > 1 and len(missing) > 1 and sum(_size(s.file) for s, _ in missing) >= PARALLEL_MIN_BYTES
+
+
 def _compute(missing: list[tuple[Source, str]], cache: Path) -> None:
-    size = sum(_size(s.file) for s, _ in missing)
-    if WORKERS > 1 and len(missing) > 1 and size >= PARALLEL_MIN_BYTES:
+    if _in_workers(missing):
         # spawn, not fork: the caller may have threads (a bot's reloader) that fork would copy.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
@@ -126,13 +188,18 @@ _worker_terms = TermIds()  # one per process: words met in earlier files are not
 
 def _compute_and_save(job: tuple[Source, str, Path]) -> None:
     source, key, cache = job
-    save_segment(cache, key, compute_segment(source, _worker_terms))
+    with collector_paused():
+        save_segment(cache, key, compute_segment(source, _worker_terms))
 
 
 def merge(
-    segments: list[Segment], skipped: list[Skipped]
+    segments: list[Segment], skipped: list[Skipped], emit: Callable[[str, Any], None] = lambda *_: None
 ) -> tuple[dict, list[dict], dict[str, np.ndarray], list[Skipped]] | None:
-    """Segments -> archive metadata, documents and arrays; None when no passage has a term.
+    """Segments -> archive metadata, documents and arrays (all but "text", which only goes to
+    `emit`, as a list of pieces); None when no passage has a term.
+
+    `emit(name, array)` is called with each finished array (the archive writer writes it while
+    the merge goes on), once it is sure that the merge will not return None.
 
     Builds the three fields the small engine scores (search.py): the passages' text, their
     headings (document title + section heading, stored once per run of passages sharing them) and
@@ -156,16 +223,23 @@ def merge(
         for acronym, expansion in docs[g]["acronyms"]:
             table.setdefault(acronym, tuple(expansion))
     adder = AcronymAdder(table)
+    # One numbering of all segments' terms (and of the acronyms that may be added to them): each
+    # segment's postings and term sequence are then renumbered with one array lookup.
+    vocab: set[str] = set(table)
+    for seg in segments:
+        vocab.update(seg.meta["vocabulary"])
+    all_terms = sorted(vocab)
+    column = {t: i for i, t in enumerate(all_terms)}
     p_base = t_base = s_base = 0
     parts: dict[str, list[np.ndarray]] = {}
-    vocab: set[str] = set()
     stems: dict[str, str] = {}
     sections: list[str] = []
     section_terms: list[list[str]] = []
-    seg_cols: list[np.ndarray] = []
+    to_columns: list[np.ndarray] = []  # each segment's term numbers -> columns of all_terms
     for seg in segments:
         a = seg.arrays
-        seg_vocab, post_row, post_col, post_tf, p_len = _with_acronym_postings(seg, adder)
+        to_column = np.array(list(map(column.__getitem__, seg.meta["vocabulary"])), dtype=np.int32)
+        to_columns.append(to_column)
         first = p_base
         for d in seg.meta["documents"]:
             doc_first.append(first)
@@ -173,16 +247,12 @@ def merge(
         _add(parts, "p_start", a["p_start"])
         _add(parts, "p_end", a["p_end"])
         _add(parts, "p_para", a["p_para"])
-        _add(parts, "p_len", p_len)
+        _add(parts, "p_len", a["p_len"])
         _add(parts, "p_section", np.where(a["p_section"] >= 0, a["p_section"] + len(sections), -1))
         _add(parts, "p_text", np.stack([a["p_text"][:-1], a["p_text"][1:]], axis=1) + t_base)
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
-        _add(parts, "text", a["text"])
         _add(parts, "sents", a["sents"])
-        _add(parts, "post_row", post_row.astype(np.int64) + p_base)
-        _add(parts, "post_tf", post_tf)
-        seg_cols.append((seg_vocab, post_col))
-        vocab.update(seg_vocab)
+        _add(parts, "seq", to_column[a["seq"]])
         stems.update(seg.meta["stems"])
         sections.extend(seg.meta["sections"])
         section_terms.extend(seg.meta["section_terms"])
@@ -190,6 +260,15 @@ def merge(
         t_base += len(a["text"])
         s_base += len(a["sents"])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
+    # The passages' text (the biggest array) is written from the segments' pieces, never joined.
+    text_parts = [seg.arrays["text"] for seg in segments]
+    del parts
+    # The acronyms of spelled-out expansions, counted over all passages at once (as `with_acronyms`
+    # adds them to each passage's terms): extra postings, and one more term in the passage's length.
+    p_len = cat.pop("p_len").astype(np.int64)
+    acr_rows, acr_cols = _acronym_postings(cat.pop("seq"), p_len, table, column)
+    p_len += np.bincount(acr_rows, minlength=p_base)
+    cat["p_len"] = p_len
     counts = np.array([docs[g]["passages"] for g in kept], dtype=np.int64)
     starts = np.array([doc_first[g] for g in kept], dtype=np.int64)
     n = int(counts.sum())
@@ -197,43 +276,45 @@ def merge(
     perm = np.repeat(starts - (ends - counts), counts) + np.arange(n, dtype=np.int64)
     new_of_old = np.full(p_base, -1, dtype=np.int64)
     new_of_old[perm] = np.arange(n, dtype=np.int64)
-    arrays = {k: cat[k][perm] for k in ("p_start", "p_end", "p_para", "p_len", "p_section",
-                                         "p_text", "p_sent")}
+    # Usually the files' documents already come in doc_id order, none left out: no reordering.
+    in_order = n == p_base and bool((perm[1:] > perm[:-1]).all())
+    arrays = {k: cat[k] if in_order else cat[k][perm]
+              for k in ("p_start", "p_end", "p_para", "p_len", "p_section", "p_text", "p_sent")}
     arrays["p_doc"] = np.repeat(np.arange(len(kept), dtype=np.int32), counts)
     arrays["p_len"] = arrays["p_len"].astype(np.int32)
-    arrays["text"], arrays["sents"] = cat["text"], cat["sents"]
-    rows = new_of_old[cat["post_row"]]
-    live = rows >= 0
-    all_terms = sorted(vocab)
-    column = {t: i for i, t in enumerate(all_terms)}
-    # Each segment numbers its own terms; renumber them in the sorted vocabulary of all segments.
-    cols = np.concatenate([
-        np.array([column[t] for t in seg_vocab], dtype=np.int64)[post_col]
-        if len(post_col) else np.zeros(0, dtype=np.int64)
-        for seg_vocab, post_col in seg_cols
-    ])[live]
-    rows, tfs = rows[live], cat["post_tf"][live]
-    text_df = np.bincount(cols, minlength=len(all_terms))
-    if not (text_df > 0).any():
+    arrays["sents"] = cat["sents"]
+    del cat
+    if not arrays["p_len"].any():  # no passage has a term
         return None
+    for name, array in arrays.items():
+        emit(name, array)
+    emit("text", text_parts)
+    rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n)
+    text_df = np.diff(all_ptr)
     groups = _heading_groups(arrays, kept, docs, section_terms, adder)
+
+    def publish(**more: np.ndarray) -> None:
+        arrays.update(more)
+        for name, array in more.items():
+            emit(name, array)
+
     # One vocabulary for all fields: the terms of the passages' text and of their headings (the
     # small engine searches those; a document's terms are all among them).
     text_terms = [t for t, f in zip(all_terms, text_df.tolist(), strict=True) if f]
     terms = sorted(set(text_terms) | groups.vocabulary)
     index_of = {t: i for i, t in enumerate(terms)}
-    renumber = np.full(len(all_terms), -1, dtype=np.int64)
-    renumber[text_df > 0] = [index_of[t] for t in text_terms]
-    cols = renumber[cols]
-    rows, cols, tfs = _by_column(rows, cols, tfs, n)
-    col_ptr = _pointers(cols, len(terms))
+    # Postings sorted by all_terms' columns are sorted by the vocabulary's (the same order).
+    text_counts = np.zeros(len(terms), dtype=np.int64)
+    text_counts[[index_of[t] for t in text_terms]] = text_df[text_df > 0]
+    col_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(text_counts, out=col_ptr[1:])
     doc_len = arrays["p_len"].astype(np.int64)
     # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
     # operations in the same order), so a question only multiplies by idf and weights and adds.
     weights = _tf_part(tfs, doc_len, rows)
-    arrays.update(
+    publish(
         col_ptr=col_ptr,
-        rows=rows.astype(np.int32),
+        rows=rows,
         weights=weights,
         # Each term's largest weight: with idf, the most it can add to a passage's score.
         wmax=_column_max(weights, col_ptr),
@@ -248,7 +329,7 @@ def merge(
     sizes = np.diff(groups.start)
     h_weights = _tf_part(h_tfs, groups.lengths, h_rows, per=sizes)
     h_df = np.bincount(h_cols, weights=sizes[h_rows], minlength=len(terms)).astype(np.int64)
-    arrays.update(
+    publish(
         g_start=groups.start,
         h_ptr=h_ptr,
         h_rows=h_rows.astype(np.int32),
@@ -260,13 +341,12 @@ def merge(
     # Documents: the title's terms and all their passages' terms. Postings sorted by term then
     # passage are sorted by term then document too: runs of equal (term, document) are summed.
     n_docs = len(kept)
-    d_cols, d_rows, d_tfs, d_len = _document_postings(
-        rows, cols, tfs, arrays["p_doc"], doc_len, groups.titles, index_of, n_docs)
-    d_ptr = _pointers(d_cols, len(terms))
+    d_ptr, d_rows, d_tfs, d_len = _document_postings(
+        rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups, index_of, n_docs)
     d_weights = _tf_part(d_tfs, d_len, d_rows)
-    arrays.update(
+    publish(
         d_ptr=d_ptr,
-        d_rows=d_rows.astype(np.int32),
+        d_rows=d_rows.astype(np.int32, copy=False),
         d_tfs=_small(d_tfs),
         d_weights=d_weights,
         d_wmax=_column_max(d_weights, d_ptr),
@@ -289,6 +369,86 @@ def merge(
     return meta, documents, arrays, skipped
 
 
+def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of_old: np.ndarray,
+                   acr_rows: np.ndarray, acr_cols: np.ndarray, width: int, n: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All segments' text postings plus one count per acronym place, sorted by column (of
+    all_terms) then passage, the order the scorer reads them in: (passages, counts, each
+    column's first posting and the end).
+
+    Each segment's postings are packed as (column, passage, count) keys straight into one array
+    and sorted in place. Memory is what costs here (touching new memory is slow on a VM): no
+    concatenated copies of rows, columns and counts, and no array of columns at all."""
+    # Each acronym (passage, column) once, with its count (keys in the old passage numbering).
+    acr_live = new_of_old[acr_rows] >= 0
+    more, more_tf = _sum_runs(np.sort(acr_rows[acr_live] * width + acr_cols[acr_live]),
+                              np.ones(int(acr_live.sum()), dtype=np.int64))
+    # Where the passage has a posting of that term already, the count is added to it (below);
+    # the others become postings of their own.
+    has_more = np.zeros(len(new_of_old), dtype=bool)
+    has_more[more // width] = True
+    total = sum(len(seg.arrays["post_row"]) for seg in segments)
+    top = max((int(seg.arrays["post_tf"].max()) for seg in segments if len(seg.arrays["post_tf"])), default=1)
+    tf_bits = max((top + (int(more_tf.max()) if len(more_tf) else 0)).bit_length(), 1)
+    packed = (max(width, 1) * n).bit_length() + tf_bits <= 63
+    key = np.empty(total + len(more), dtype=np.int64)
+    tfs = None if packed else np.empty(len(key), dtype=np.int64)
+    merged = np.zeros(len(more), dtype=bool)
+    dropped = np.iinfo(np.int64).max  # postings of documents left out (duplicates) sort last
+    at = base = 0
+    for seg, to_column in zip(segments, to_columns, strict=True):
+        a = seg.arrays
+        old = a["post_row"].astype(np.int64) + base
+        cols = to_column[a["post_col"]]
+        rows = new_of_old[old]
+        end = at + len(old)
+        key[at:end] = cols
+        key[at:end] *= n
+        key[at:end] += rows
+        if packed:
+            key[at:end] <<= tf_bits
+            key[at:end] |= a["post_tf"]
+        else:
+            tfs[at:end] = a["post_tf"]
+        touched = np.flatnonzero(has_more[old])
+        if len(touched):
+            same = old[touched] * width + cols[touched]
+            found = np.searchsorted(more, same)
+            hit = found < len(more)
+            hit[hit] = more[found[hit]] == same[hit]
+            merged[found[hit]] = True
+            if packed:
+                key[at + touched[hit]] += more_tf[found[hit]]
+            else:
+                tfs[at + touched[hit]] += more_tf[found[hit]]
+        key[at:end][rows < 0] = dropped
+        at, base = end, base + len(a["p_start"])
+    more, more_tf = more[~merged], more_tf[~merged]
+    more = new_of_old[more // width] + (more % width) * n
+    key = key[: at + len(more)]
+    if packed:
+        key[at:] = more << tf_bits | more_tf
+        key.sort()
+        key = key[: int(np.searchsorted(key, dropped))]
+        # Counts in a small type, split off a block at a time (no temporary as big as the keys).
+        tfs = np.empty(len(key), dtype=np.min_scalar_type((1 << tf_bits) - 1))
+        for at in range(0, len(key), _BLOCK):
+            block = key[at : at + _BLOCK]
+            tfs[at : at + _BLOCK] = block & ((1 << tf_bits) - 1)
+            block >>= tf_bits
+    else:
+        key[at:], tfs[at:] = more, more_tf
+        order = np.argsort(key, kind="stable")
+        key, tfs = key[order], tfs[order]
+        keep = key != dropped
+        key, tfs = key[keep], tfs[keep]
+    ptr = np.searchsorted(key, np.arange(width + 1, dtype=np.int64) * n)
+    rows = np.empty(len(key), dtype=np.int32)  # what the archive stores
+    for at in range(0, len(key), _BLOCK):
+        rows[at : at + _BLOCK] = key[at : at + _BLOCK] % n
+    return rows, tfs, ptr
+
+
 @dataclass
 class _Groups:
     """Runs of passages sharing a heading, their heading postings, and the documents' titles."""
@@ -300,6 +460,7 @@ class _Groups:
     tfs: np.ndarray
     vocabulary: set[str]
     titles: list[list[str]]  # each kept document's title terms, acronyms added
+    title_counts: list[Counter[str]]  # and their counts
 
 
 def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[dict],
@@ -309,15 +470,18 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
     change = np.flatnonzero((p_doc[1:] != p_doc[:-1]) | (p_section[1:] != p_section[:-1])) + 1
     start = np.concatenate(([0], change, [n])).astype(np.int64)
     raw_titles = [docs[g]["title_terms"] for g in kept]
+    titles = [adder(t) for t in raw_titles]
+    title_counts = [Counter(t) for t in titles]
     lengths: list[int] = []
     rows: list[int] = []
     terms: list[str] = []
     tfs: list[int] = []
     for group, (doc, section) in enumerate(zip(p_doc[start[:-1]].tolist(), p_section[start[:-1]].tolist(),
                                                strict=True)):
-        heading = adder(raw_titles[doc] + (section_terms[section] if section >= 0 else []))
+        # Without a section the heading is the title, whose acronyms are already added.
+        heading = adder(raw_titles[doc] + section_terms[section]) if section >= 0 else titles[doc]
         lengths.append(len(heading))
-        for term, count in Counter(heading).items():
+        for term, count in (Counter(heading) if section >= 0 else title_counts[doc]).items():
             rows.append(group)
             terms.append(term)
             tfs.append(count)
@@ -328,34 +492,70 @@ def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[d
         terms=terms,
         tfs=np.array(tfs, dtype=np.int64),
         vocabulary=set(terms),
-        titles=[adder(t) for t in raw_titles],
+        titles=titles,
+        title_counts=title_counts,
     )
 
 
-def _document_postings(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
-                       doc_len: np.ndarray, titles: list[list[str]], index_of: dict[str, int],
+def _document_postings(rows: np.ndarray, col_ptr: np.ndarray, tfs: np.ndarray, p_doc: np.ndarray,
+                       doc_len: np.ndarray, groups: _Groups, index_of: dict[str, int],
                        n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Postings (term, document, count) of the documents, sorted, and each document's length."""
-    key = cols * n_docs + p_doc[rows].astype(np.int64)
-    key, tf = _sum_runs(key, tfs.astype(np.int64))
-    t_key: list[int] = []
-    t_tf: list[int] = []
-    for doc, title in enumerate(titles):
-        for term, count in Counter(title).items():
-            col = index_of.get(term)
-            if col is not None:  # not searchable in the small engine either (see vocabulary)
-                t_key.append(col * n_docs + doc)
-                t_tf.append(count)
-    if t_key:
-        title_key, title_tf = np.array(t_key, dtype=np.int64), np.array(t_tf, dtype=np.int64)
-        ranked = np.argsort(title_key)
-        key = np.concatenate((key, title_key[ranked]))
-        tf = np.concatenate((tf, title_tf[ranked]))
-        order = np.argsort(key, kind="stable")  # two sorted runs: a merge, not a full sort
-        key, tf = _sum_runs(key[order], tf[order])
+    """Postings of the documents (each column's first and the end, documents, counts), sorted,
+    and each document's length.
+
+    The text postings, sorted by term then passage, are sorted by term then document too: each
+    run of one term in one document is summed, and the titles' counts are merged in. This is done
+    for a block of terms at a time, into arrays of the final size: temporaries stay small (touching
+    new memory is slow on a VM)."""
+    width = len(col_ptr) - 1
+    # The titles' (term, document) keys, each once with its count; a term outside the vocabulary
+    # is not searchable in the small engine either (see vocabulary).
+    title_lengths = np.array([len(t) for t in groups.titles], dtype=np.int64)
+    title_cols = np.array(list(map(index_of.get, chain.from_iterable(groups.titles), repeat(-1))), dtype=np.int64)
+    title_docs = np.repeat(np.arange(n_docs, dtype=np.int64), title_lengths)
+    known = title_cols >= 0
+    title_key, title_tf = np.unique(title_cols[known] * n_docs + title_docs[known], return_counts=True)
+    title_col, title_doc = np.divmod(title_key, n_docs)
+    title_at = np.searchsorted(title_col, np.arange(width + 1))  # each column's first title count
+    out_rows = np.empty(len(rows) + len(title_key), dtype=np.int32)  # the tail is never touched
+    out_tf = np.empty(len(out_rows), dtype=np.int64)
+    counts = np.zeros(width, dtype=np.int64)
+    filled = 0
+    edges = np.unique(np.concatenate(([0], np.searchsorted(col_ptr, np.arange(_BLOCK, len(rows), _BLOCK)), [width])))
+    for c0, c1 in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        a, b = int(col_ptr[c0]), int(col_ptr[c1])
+        doc = p_doc[rows[a:b]]
+        run = np.empty(b - a, dtype=bool)
+        run[:1] = True
+        np.not_equal(doc[1:], doc[:-1], out=run[1:])
+        starts = col_ptr[c0:c1] - a
+        run[starts[starts < b - a]] = True  # each term's postings start a run
+        first = np.flatnonzero(run)
+        d_rows = doc[first]
+        tf = np.add.reduceat(tfs[a:b].astype(np.int64), first) if len(first) else np.zeros(0, dtype=np.int64)
+        per_col = np.diff(np.searchsorted(first, col_ptr[c0 : c1 + 1] - a))
+        lo, hi = int(title_at[c0]), int(title_at[c1])
+        if hi > lo:
+            # Both sorted, the titles' keys each once: a title count is added to the term's
+            # posting of the document or inserted in order.
+            key = np.repeat(np.arange(c1 - c0, dtype=np.int64) * n_docs, per_col) + d_rows
+            t_key = (title_col[lo:hi] - c0) * n_docs + title_doc[lo:hi]
+            at = np.searchsorted(key, t_key)
+            hit = at < len(key)
+            hit[hit] = key[at[hit]] == t_key[hit]
+            tf[at[hit]] += title_tf[lo:hi][hit]
+            d_rows = np.insert(d_rows, at[~hit], title_doc[lo:hi][~hit])
+            tf = np.insert(tf, at[~hit], title_tf[lo:hi][~hit])
+            per_col = per_col + np.bincount(title_col[lo:hi][~hit] - c0, minlength=c1 - c0)
+        out_rows[filled : filled + len(d_rows)] = d_rows
+        out_tf[filled : filled + len(d_rows)] = tf
+        counts[c0:c1] = per_col
+        filled += len(d_rows)
+    d_ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(counts, out=d_ptr[1:])
     lengths = np.bincount(p_doc, weights=doc_len, minlength=n_docs).astype(np.int64)
-    lengths += np.array([len(t) for t in titles], dtype=np.int64)
-    return key // n_docs, key % n_docs, tf, lengths
+    lengths += title_lengths
+    return d_ptr, out_rows[:filled], out_tf[:filled], lengths
 
 
 def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -366,69 +566,54 @@ def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return key[first], np.add.reduceat(values, first)
 
 
-def _with_acronym_postings(seg: Segment, adder: AcronymAdder
-                           ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The segment's vocabulary, postings and passage lengths with the acronyms of spelled-out
-    expansions counted, as `with_acronyms` adds them to each passage's terms."""
-    a = seg.arrays
-    vocab: list[str] = list(seg.meta["vocabulary"])
-    p_len = a["p_len"].astype(np.int64)
-    found = _acronyms_in(a["seq"], p_len, vocab, adder)
-    if not found:
-        return vocab, a["post_row"], a["post_col"], a["post_tf"], p_len
-    local = {t: i for i, t in enumerate(vocab)}
-    add_rows: list[np.ndarray] = []
-    add_cols: list[np.ndarray] = []
-    for acronym, passages in found:
-        col = local.get(acronym)
-        if col is None:
-            col = local[acronym] = len(vocab)
-            vocab.append(acronym)
-        add_rows.append(passages)
-        add_cols.append(np.full(len(passages), col, dtype=np.int64))
-    more_rows, more_cols = np.concatenate(add_rows), np.concatenate(add_cols)
-    width = len(vocab)
-    key = np.concatenate((a["post_row"].astype(np.int64) * width + a["post_col"],
-                          more_rows * width + more_cols))
-    tf = np.concatenate((a["post_tf"].astype(np.int64), np.ones(len(more_rows), dtype=np.int64)))
-    order = np.argsort(key, kind="stable")
-    key, tf = _sum_runs(key[order], tf[order])
-    p_len = p_len + np.bincount(more_rows, minlength=len(p_len))
-    return vocab, key // width, key % width, tf, p_len
+def _acronym_postings(seq: np.ndarray, p_len: np.ndarray, table: dict[str, tuple[str, ...]],
+                      column: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(passage, acronym's column) of each place in `seq` (all passages' term columns in order,
+    `p_len` terms each) where an expansion is spelled out and its acronym does not follow.
 
-
-def _acronyms_in(seq: np.ndarray, p_len: np.ndarray, vocab: list[str], adder: AcronymAdder
-                 ) -> list[tuple[str, np.ndarray]]:
-    """(acronym, passage of each place its expansion is spelled out without it following)."""
-    local = {t: i for i, t in enumerate(vocab)}
-    firsts = [f for f in adder.by_first if f in local]
-    if not firsts or len(seq) == 0:
-        return []
-    seq = seq.astype(np.int64)
+    Places are first narrowed to the expansions' first two terms (one lookup per position, then a
+    few pairs), so the per-acronym work is on a handful of places rather than on every passage."""
+    none = np.zeros(0, dtype=np.int64)
+    entries = [(column[acronym], [column[t] for t in expansion]) for acronym, expansion in table.items()
+               if all(t in column for t in expansion)]
+    if not entries or len(seq) < 2:
+        return none, none
+    width = len(column)
     ends = np.cumsum(p_len)
-    passage = np.repeat(np.arange(len(p_len)), p_len)
-    end_of = ends[passage]  # the end of each position's passage
-    places = np.flatnonzero(np.isin(seq, [local[f] for f in firsts]))
-    places = places[np.argsort(seq[places], kind="stable")]
-    at = seq[places]
+    first = np.zeros(width, dtype=bool)
+    first[[e[0] for _, e in entries]] = True
+    second = np.zeros(width, dtype=bool)
+    second[[e[1] for _, e in entries]] = True
+    here = np.flatnonzero(first[seq[:-1]] & second[seq[1:]])
+    pair = seq[here].astype(np.int64) * width + seq[here + 1]
+    wanted = np.isin(pair, [e[0] * width + e[1] for _, e in entries])
+    here, pair = here[wanted], pair[wanted]
+    stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
+    within = here + 1 < stop
+    here, stop, pair = here[within], stop[within], pair[within]
+    order = np.argsort(pair, kind="stable")
+    here, stop, pair = here[order], stop[order], pair[order]
     last = len(seq) - 1
-    found: list[tuple[str, np.ndarray]] = []
-    for first in firsts:
-        f = local[first]
-        here = places[np.searchsorted(at, f, "left"):np.searchsorted(at, f, "right")]
-        for acronym, expansion in adder.by_first[first]:
-            if any(t not in local for t in expansion):
-                continue
-            ok = np.ones(len(here), dtype=bool)
-            for k, term in enumerate(expansion[1:], start=1):
-                pos = here + k
-                ok &= (pos < end_of[here]) & (seq[np.minimum(pos, last)] == local[term])
-            end = here + len(expansion)
-            if acronym in local:
-                ok &= (end >= end_of[here]) | (seq[np.minimum(end, last)] != local[acronym])
-            if ok.any():
-                found.append((acronym, passage[here[ok]]))
-    return found
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for acronym, expansion in entries:
+        key = expansion[0] * width + expansion[1]
+        lo, hi = np.searchsorted(pair, key, "left"), np.searchsorted(pair, key, "right")
+        if lo == hi:
+            continue
+        at, end_of = here[lo:hi], stop[lo:hi]
+        ok = np.ones(len(at), dtype=bool)
+        for k, term in enumerate(expansion[2:], start=2):
+            pos = at + k
+            ok &= (pos < end_of) & (seq[np.minimum(pos, last)] == term)
+        end = at + len(expansion)
+        ok &= (end >= end_of) | (seq[np.minimum(end, last)] != acronym)
+        if ok.any():
+            rows.append(np.searchsorted(ends, at[ok], "right"))
+            cols.append(np.full(int(ok.sum()), acronym, dtype=np.int64))
+    if not rows:
+        return none, none
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols)
 
 
 def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
@@ -443,7 +628,16 @@ def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
     avgdl = total / entries
     norm = K1 * (1 - B + B * lengths / avgdl)
     tf = tfs.astype(np.float64)
-    return tf * (K1 + 1) / (tf + norm[rows])
+    # tf·(k1+1) / (tf+norm), in place and a block at a time: the same float operations without
+    # a temporary as big as the postings (new memory is slow to touch).
+    divisor = np.empty(min(len(tf), _BLOCK))
+    for at in range(0, len(tf), _BLOCK):
+        part, block = tf[at : at + _BLOCK], divisor[: len(tf[at : at + _BLOCK])]
+        np.take(norm, rows[at : at + _BLOCK], out=block)
+        block += part
+        part *= K1 + 1
+        part /= block
+    return tf
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -454,7 +648,7 @@ def _idf(df: np.ndarray, n: int) -> np.ndarray:
 
 def _small(counts: np.ndarray) -> np.ndarray:
     """Counts in the smallest unsigned type that holds them."""
-    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0))
+    return counts.astype(np.min_scalar_type(int(counts.max()) if len(counts) else 0), copy=False)
 
 
 def _pointers(cols: np.ndarray, width: int) -> np.ndarray:
@@ -525,5 +719,6 @@ def _prune_cache(cache: Path, keys: set[str]) -> None:
     if not cache.is_dir():
         return
     for entry in cache.iterdir():
-        if entry.suffix == ".npz" and entry.stem not in keys:
+        # .npz: the cache files of segment version 2 and before.
+        if entry.suffix in (SEGMENT_SUFFIX, ".npz") and entry.stem not in keys:
             entry.unlink(missing_ok=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+from numpy.lib import format as npformat
 
 from .errors import IndexCorruptError
 
@@ -39,15 +41,57 @@ def archives_dir(index_path: Path) -> Path:
 def write_archive(folder: Path, meta: dict[str, Any], documents: list[dict],
                   arrays: dict[str, np.ndarray]) -> None:
     """Write a complete archive into the new folder `folder`, every file synced."""
-    folder.mkdir(parents=True)
-    for name in ARRAYS:
-        _write(folder / f"{name}.npy", lambda out, a=arrays[name]: np.save(out, a, allow_pickle=False))
-    _write(folder / "documents.json", lambda out: out.write(_json(documents)))
-    # meta.json last: a folder without it is unfinished and never loaded.
-    _write(folder / "meta.json", lambda out: out.write(_json(
-        {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
-    _fsync_dir(folder)
-    _fsync_dir(folder.parent)
+    writer = ArchiveWriter(folder)
+    try:
+        for name in ARRAYS:
+            writer.add(name, arrays[name])
+        writer.finish(meta, documents)
+    except BaseException:
+        writer.abandon()
+        raise
+
+
+class ArchiveWriter:
+    """Writes a new archive folder, each array (synced) in a background thread as soon as it is
+    added, so the disk works while the merge computes the next arrays (writes and fsync release
+    the GIL). `finish` completes the folder; until then it has no meta.json and is never loaded."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder  # made with the first array: a merge that finds nothing leaves nothing
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
+        self._jobs: dict[str, Future[None]] = {}
+
+    def add(self, name: str, array: np.ndarray | list[np.ndarray]) -> None:
+        """Write one of ARRAYS (the array must not change afterwards); a list of 1-d arrays of one
+        type is written as their concatenation, without making it in memory."""
+        if not self._jobs:
+            self.folder.mkdir(parents=True)
+        save = _save_parts if isinstance(array, list) else _save
+        self._jobs[name] = self._pool.submit(_write, self.folder / f"{name}.npy", lambda out: save(out, array))
+
+    def finish(self, meta: dict[str, Any], documents: list[dict]) -> None:
+        """Wait for the arrays (raising the first error), then write the JSON files and sync."""
+        missing = [name for name in ARRAYS if name not in self._jobs]
+        if missing:
+            raise ValueError(f"archive arrays not written: {missing}")
+        for job in self._jobs.values():
+            job.result()
+        self._pool.shutdown()
+        folder = self.folder
+        _write(folder / "documents.json", lambda out: out.write(_json(documents)))
+        # meta.json last: a folder without it is unfinished and never loaded.
+        _write(folder / "meta.json", lambda out: out.write(_json(
+            {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
+        _fsync_dir(folder)
+        _fsync_dir(folder.parent)
+
+    def abandon(self) -> None:
+        """After a failure: stop writing and delete the unfinished folder."""
+        for job in self._jobs.values():
+            job.cancel()
+        self._pool.shutdown(wait=True)
+        if self._jobs:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def read_archive(folder: Path) -> tuple[dict[str, Any], list[dict], dict[str, np.ndarray]]:
@@ -85,6 +129,22 @@ def prune(index_path: Path, current: str) -> None:
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _save(out: BinaryIO, array: np.ndarray) -> None:
+    np.save(out, array, allow_pickle=False)
+
+
+def _save_parts(out: BinaryIO, parts: list[np.ndarray]) -> None:
+    """The .npy file of the concatenation of `parts` (the same bytes as np.save writes)."""
+    dtype = parts[0].dtype if parts else np.dtype(np.uint8)
+    if any(p.dtype != dtype or p.ndim != 1 for p in parts):
+        raise ValueError("parts of one array must be 1-d and of one type")
+    header = {"descr": npformat.dtype_to_descr(dtype), "fortran_order": False,
+              "shape": (sum(len(p) for p in parts),)}
+    npformat.write_array_header_1_0(out, header)
+    for part in parts:
+        out.write(np.ascontiguousarray(part).data)
 
 
 def _write(path: Path, fill: Any) -> None:

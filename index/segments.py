@@ -4,7 +4,7 @@ A segment holds everything the archive needs from one file: its documents' metad
 title terms and the acronyms they define), its passages (offsets, text, sentence spans of split
 paragraphs), their term counts and their term sequences (acronyms learned from all files are added
 to spelled-out expansions when the segments are merged), and its section headings' terms. Segments are cached in
-plain .npz files (no pickle) keyed by the file's path, size and modification time and by the
+plain files of raw arrays and JSON (no pickle) keyed by the file's path, size and modification time and by the
 tokenizer and segment versions, so a rebuild after one file changed recomputes one segment.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
+import mmap
 import os
 import tempfile
 from dataclasses import dataclass
@@ -28,11 +30,18 @@ from .passages import MAX_WORDS, split_document
 from .termcache import TermIds, words_of
 
 # Bump when what a segment holds changes; older cache files are then ignored.
-SEGMENT_VERSION = 2
+SEGMENT_VERSION = 3
 # Joins a file's passages into one string for one regex pass (much faster than one per passage);
 # a passage that contains it is caught by the count check and tokenized on its own.
 _SEP_WORD = "qabotpassagebreak"
 _SEP = f"\n\n{_SEP_WORD}\n\n"
+# A cache file: magic, the header's length (8 bytes, little-endian), the header (JSON: the meta and
+# each array's dtype, shape and offset), then the arrays' raw bytes, each aligned. Loading it is one
+# read and no parsing of the arrays (an .npz is a zip: each member is read and copied).
+SUFFIX = ".seg"
+_MAGIC = b"QABOTSEG"
+_HEAD = len(_MAGIC) + 8
+_ALIGN = 64
 _ARRAYS = (
     "p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent",
     "text", "sents", "post_row", "post_col", "post_tf", "seq",
@@ -164,12 +173,29 @@ def _term_ids(texts: list[str], cache: TermIds) -> tuple[np.ndarray, np.ndarray,
 def save_segment(folder: Path, key: str, segment: Segment) -> None:
     """Write a segment to the cache atomically (a crash leaves no half-written entry)."""
     folder.mkdir(parents=True, exist_ok=True)
+    meta = dict(segment.meta)
+    # The long word lists as one string each: JSON then parses a few strings per segment, not
+    # tens of thousands (words and terms never hold a newline).
+    meta["vocabulary"] = "\n".join(segment.meta["vocabulary"])
+    meta["stems"] = ["\n".join(segment.meta["stems"]), "\n".join(segment.meta["stems"].values())]
+    layout: list[list] = []
+    offset = 0
+    for name in _ARRAYS:
+        array = np.ascontiguousarray(segment.arrays[name])
+        layout.append([name, array.dtype.str, list(array.shape), offset])
+        offset += _aligned(array.nbytes)
+    header = json.dumps({"meta": meta, "arrays": layout}, ensure_ascii=False).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
-            meta = np.frombuffer(json.dumps(segment.meta, ensure_ascii=False).encode(), np.uint8)
-            np.savez(out, meta=meta, **segment.arrays)
-        os.replace(tmp, folder / f"{key}.npz")
+            out.write(_MAGIC + len(header).to_bytes(8, "little"))
+            out.write(header)
+            out.write(bytes(_aligned(_HEAD + len(header)) - _HEAD - len(header)))
+            for name in _ARRAYS:
+                array = np.ascontiguousarray(segment.arrays[name])
+                out.write(array.data)
+                out.write(bytes(_aligned(array.nbytes) - array.nbytes))
+        os.replace(tmp, folder / f"{key}{SUFFIX}")
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -179,11 +205,36 @@ def save_segment(folder: Path, key: str, segment: Segment) -> None:
 def load_segment(folder: Path, key: str) -> Segment | None:
     """A cached segment, or None when there is none or it cannot be read."""
     try:
-        with np.load(folder / f"{key}.npz", allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode("utf-8"))
-            arrays = {name: data[name] for name in _ARRAYS}
-    except (OSError, ValueError, KeyError, EOFError):
+        with open(folder / f"{key}{SUFFIX}", "rb") as file:
+            # Mapped, not read: the arrays are views of the page cache, not a fresh copy (new
+            # memory is slow to touch on a VM; the cache is a gigabyte at a million passages).
+            # Entries are replaced, never rewritten in place, so the mapping stays valid.
+            raw = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        if raw[: len(_MAGIC)] != _MAGIC:
+            return None
+        size = int.from_bytes(raw[len(_MAGIC) : _HEAD], "little")
+        header = json.loads(raw[_HEAD : _HEAD + size].decode("utf-8"))
+        base = _aligned(_HEAD + size)
+        arrays: dict[str, np.ndarray] = {}
+        for name, dtype, shape, offset in header["arrays"]:
+            kind = np.dtype(dtype)
+            if kind.hasobject:
+                return None
+            count = math.prod(shape)
+            # Views of the file's bytes (read-only): nothing is copied or unpickled.
+            arrays[name] = np.frombuffer(raw, kind, count, base + offset).reshape(shape)
+        meta = header["meta"]
+        meta["vocabulary"] = meta["vocabulary"].split("\n") if meta["vocabulary"] else []
+        words, terms = (part.split("\n") if part else [] for part in meta["stems"])
+        meta["stems"] = dict(zip(words, terms, strict=True))
+        if set(arrays) != set(_ARRAYS):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None
-    except Exception:  # noqa: BLE001 - a damaged zip raises zipfile's own errors; recompute then
+    except Exception:  # noqa: BLE001 - a damaged header can fail in other ways; recompute then
         return None
     return Segment(meta, arrays)
+
+
+def _aligned(size: int) -> int:
+    return -(-size // _ALIGN) * _ALIGN
