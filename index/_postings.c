@@ -349,49 +349,6 @@ done:
     return result;
 }
 
-/* lookup(ids, factors, targets, out) -> None
- * out[j] = factors[i] where ids[i] == targets[j], else 0.0 (ids: sorted int32, targets: int32 in any
- * order). One call instead of numpy's searchsorted + compare + where: questions look up a few
- * passages in many lists, where numpy's per-call cost was most of the time. */
-static PyObject *
-lookup(PyObject *self, PyObject *args)
-{
-    Py_buffer ib, fb, tb, ob;
-    PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "y*y*y*w*", &ib, &fb, &tb, &ob))
-        return NULL;
-    if (check_len(&ib, 4, "ids") || check_len(&fb, 8, "factors") || check_len(&tb, 4, "targets") ||
-        check_len(&ob, 8, "out"))
-        goto done;
-    Py_ssize_t len = ib.len / 4, count = tb.len / 4;
-    if (fb.len / 8 != len || ob.len / 8 != count) {
-        PyErr_SetString(PyExc_ValueError, "lookup: array sizes do not match");
-        goto done;
-    }
-    const int32_t *ids = ib.buf, *targets = tb.buf;
-    const double *factors = fb.buf;
-    double *out = ob.buf;
-    for (Py_ssize_t j = 0; j < count; j++) {
-        Py_ssize_t a = 0, b = len; /* first i with ids[i] >= target */
-        while (a < b) {
-            Py_ssize_t mid = a + (b - a) / 2;
-            if (ids[mid] < targets[j])
-                a = mid + 1;
-            else
-                b = mid;
-        }
-        out[j] = (a < len && ids[a] == targets[j]) ? factors[a] : 0.0;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    PyBuffer_Release(&ib);
-    PyBuffer_Release(&fb);
-    PyBuffer_Release(&tb);
-    PyBuffer_Release(&ob);
-    return result;
-}
-
 /* The factor of `key` in a sorted list (0.0 when absent). */
 static double
 factor_of(const int32_t *ids, const double *factors, Py_ssize_t len, int32_t key)
@@ -494,7 +451,6 @@ static PyMethodDef methods[] = {
     {"accumulate", accumulate, METH_VARARGS, "scores[rows[i]] += multiplier * factors[i]; returns the touched count."},
     {"best", best, METH_VARARGS, "The passages within slack of the limit-th best, scored a block at a time."},
     {"exact", exact, METH_VARARGS, "The small engine's exact scores of a few passages."},
-    {"lookup", lookup, METH_VARARGS, "Factors of target ids in a sorted posting list (0.0 where absent)."},
     {"clear", clear, METH_VARARGS, "Zero the touched entries of a score buffer."},
     {NULL, NULL, 0, NULL},
 };

@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from .passages import Passage, sentence_spans
 from .queryside import QuerySide
 from .search import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 
-try:  # compiled at install time (pyproject.toml); without it the numpy loops below do the work
+try:  # compiled at install time (setup.py); without it the numpy loops below do the work
     from . import _postings
 except ImportError:  # pragma: no cover - depends on the machine that installed the package
     _postings = None
@@ -47,7 +47,7 @@ class ArchiveIndex(QuerySide):
         self.fingerprint: str = str(meta["fingerprint"])
         self.roots: tuple[str, ...] = tuple(str(r) for r in meta["roots"])
         self.stems: dict[str, str] = meta["stems"]
-        self.documents: Sequence[DocumentInfo] = _Documents(documents)
+        self.documents: Sequence[DocumentInfo] = _documents(documents)
         self._sections: list[str] = meta["sections"]
         for name, array in arrays.items():
             if name in _SERVING_ARRAYS:
@@ -73,11 +73,9 @@ class ArchiveIndex(QuerySide):
         # The compiled loops read these arrays' memory directly: only with the dtypes they expect.
         self.compiled = _postings is not None and all(
             self._a[k].dtype == t for k, t in _COMPILED_DTYPES.items())
-        self._text = _Field(self._ptr, self._rows, self._weights, self._wmax, self._idf, self.compiled)
-        self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")),
-                               self.compiled)
-        self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")),
-                                self.compiled)
+        self._text = _Field(self._ptr, self._rows, self._weights, self._wmax, self._idf)
+        self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
+        self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
         self._g_start = self._a["g_start"]
         self._g_start_view = memoryview(np.ascontiguousarray(self._g_start))
         self._p_doc = self._a["p_doc"]
@@ -85,7 +83,7 @@ class ArchiveIndex(QuerySide):
                 or len(self._document.ptr) != len(terms) + 1:
             raise ValueError("field array sizes do not match the metadata")
         self._buffers = threading.local()
-        self.passages = _Passages(self)
+        self.passages: Sequence[Passage] = _Built(n, self.passage, "passage id")
         self.acronyms: dict[str, tuple[str, ...]] = {
             str(k): tuple(str(t) for t in v) for k, v in meta["acronyms"].items()}
         self._adder = AcronymAdder(self.acronyms)
@@ -366,7 +364,6 @@ class _Field:
     weights: np.ndarray
     wmax: np.ndarray
     idf: np.ndarray
-    compiled: bool = False  # index/_postings.c may read rows (int32) and weights (float64)
 
     def span(self, col: int) -> tuple[int, int]:
         return int(self.ptr[col]), int(self.ptr[col + 1])
@@ -398,10 +395,6 @@ class _Field:
     def at(self, col: int, rows: np.ndarray) -> np.ndarray:
         """The term's tf factor for each of `rows` (sorted), 0.0 where the entry lacks it."""
         a, b = self.span(col)
-        if self.compiled:
-            out = np.empty(len(rows))
-            _postings.lookup(self.rows[a:b], self.weights[a:b], rows.astype(np.int32, copy=False), out)
-            return out
         return _weights_at(self.rows[a:b], self.weights[a:b], rows)
 
 
@@ -481,70 +474,53 @@ def _weights_at(posting_rows: np.ndarray, weights: np.ndarray, rows: np.ndarray)
 _DOCUMENT_KEYS = frozenset(("doc_id", "path", "title", "url", "published", "author", "sections", "passages"))
 
 
-class _Documents(Sequence[DocumentInfo]):
-    """The archive's documents, each made a DocumentInfo when first asked for: making all of them
-    at load took 0.6 s of a million-passage archive's start-up (118,000 documents)."""
+_T = TypeVar("_T")
 
-    def __init__(self, records: list[dict]) -> None:
-        if not isinstance(records, list) or not all(
-                type(d) is dict and d.keys() >= _DOCUMENT_KEYS for d in records):
-            raise ValueError("documents.json does not hold the documents' fields")
-        self._records = records
-        self._made: dict[int, DocumentInfo] = {}
+
+class _Built(Sequence[_T]):
+    """A read-only sequence whose items are made when asked for, by `make(i)`."""
+
+    def __init__(self, size: int, make: Callable[[int], _T], what: str) -> None:
+        self._size, self._make, self._what = size, make, what
 
     def __len__(self) -> int:
-        return len(self._records)
+        return self._size
 
     @overload
-    def __getitem__(self, i: int) -> DocumentInfo: ...
+    def __getitem__(self, i: int) -> _T: ...
     @overload
-    def __getitem__(self, i: slice) -> list[DocumentInfo]: ...
-    def __getitem__(self, i: int | slice) -> DocumentInfo | list[DocumentInfo]:
+    def __getitem__(self, i: slice) -> list[_T]: ...
+    def __getitem__(self, i: int | slice) -> _T | list[_T]:
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self._records)))]
+            return [self._make(j) for j in range(*i.indices(self._size))]
         if i < 0:
-            i += len(self._records)
-        if not 0 <= i < len(self._records):
-            raise IndexError("document number out of range")
-        made = self._made.get(i)
-        if made is None:
-            d = self._records[i]
-            made = self._made[i] = DocumentInfo(
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(f"{self._what} out of range")
+        return self._make(i)
+
+    def __iter__(self) -> Iterator[_T]:
+        return (self._make(i) for i in range(self._size))
+
+
+def _documents(records: list[dict]) -> _Built[DocumentInfo]:
+    """The archive's documents, each made a DocumentInfo when first asked for: making all of them
+    at load took 0.6 s of a million-passage archive's start-up (118,000 documents)."""
+    if not isinstance(records, list) or not all(type(d) is dict and d.keys() >= _DOCUMENT_KEYS for d in records):
+        raise ValueError("documents.json does not hold the documents' fields")
+    made: dict[int, DocumentInfo] = {}
+
+    def make(i: int) -> DocumentInfo:
+        if i not in made:
+            d = records[i]
+            made[i] = DocumentInfo(
                 doc_id=d["doc_id"], path=d["path"], title=d["title"], url=d["url"],
                 published=d["published"], author=d["author"], sections=tuple(d["sections"]),
                 passages=d["passages"],
             )
-        return made
+        return made[i]
 
-    def __iter__(self) -> Iterator[DocumentInfo]:
-        return (self[i] for i in range(len(self._records)))
-
-
-class _Passages(Sequence[Passage]):
-    """The archive's passages as a read-only sequence, each built when asked for."""
-
-    def __init__(self, index: ArchiveIndex) -> None:
-        self._index = index
-        self._n = len(index._norm)
-
-    def __len__(self) -> int:
-        return self._n
-
-    @overload
-    def __getitem__(self, i: int) -> Passage: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Passage]: ...
-    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
-        if isinstance(i, slice):
-            return [self._index.passage(j) for j in range(*i.indices(self._n))]
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError("passage id out of range")
-        return self._index.passage(i)
-
-    def __iter__(self) -> Iterator[Passage]:
-        return (self._index.passage(i) for i in range(self._n))
+    return _Built(len(records), make, "document number")
 
 
 def load_archive(index_path: Path, pointer: dict[str, Any]) -> ArchiveIndex:
