@@ -5,10 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import Index, Passage, SourcePage, list_sources, term_spans
+from index import Index, Passage, SourcePage, list_sources, term_spans, tokenize
+from index.acronyms import spelled_out
 from index.query import Query, parse_question
+from index.rerank import Ranking, Scored, rerank
+from index.semantic import Encoder, default_encoder
 
-from .answer_types import expected_type, holds_type
+from .answer_types import (
+    DATE,
+    NUMBER,
+    asked_expansion,
+    asks_money,
+    counted,
+    expected_type,
+    holds_money,
+    holds_type,
+)
+from .followup import BORROWED_WEIGHT, Context, reads_as_followup, step
+from .smalltalk import reply as small_talk_reply
+from .smalltalk import small_talk
 
 DEFAULT_K = 3
 MAX_RESULTS = 50  # a result set never holds more than this many passages
@@ -18,10 +33,15 @@ MAX_QUESTION_CHARS = 1000  # longer questions are cut: a 4,000-character message
 # figure the answer is "not found"; below the second it is shown with a low-confidence notice.
 NOT_FOUND_BELOW = 0.10
 LOW_CONFIDENCE_BELOW = 0.40
+# e5's cosines between unrelated English texts rarely fall below this: the gate counts from here.
+COSINE_FLOOR = 0.75
+# A "how many" / "when" question takes the best of this many results that holds a number / date.
+TYPE_DEPTH = 5
 
 ANSWERED = "answered"
 NOT_FOUND = "not_found"
 NO_QUESTION = "no_question"
+SMALL_TALK = "small_talk"  # a greeting, thanks or "help": `note` is the reply
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -56,6 +76,8 @@ class Result:
     citation: Citation
     matched: tuple[str, ...]  # the question's terms found in this passage
     highlights: tuple[tuple[int, int], ...]  # spans in `text` of words that matched
+    cosine: float | None = None  # the passage's similarity in meaning to the question, if known
+    sentence_cosine: float | None = None  # its sentence nearest the question's
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ class Answer:
     """Everything a front end shows for one question."""
 
     question: str
-    status: str  # ANSWERED, NOT_FOUND or NO_QUESTION
+    status: str  # ANSWERED, NOT_FOUND, NO_QUESTION or SMALL_TALK
     results: tuple[Result, ...]
     note: str | None
     terms: tuple[str, ...]  # the question's search terms, in order
@@ -72,6 +94,8 @@ class Answer:
     confidence: float = 0.0  # 0..1: share of the question's weight the top passage covers
     low_confidence: bool = False  # answered, but the evidence is thin: say so
     words: dict[str, str] = field(default_factory=dict)  # term -> the question's word for it
+    evidence: float = 0.0  # what the gate weighed: confidence, plus the cosine with vectors
+    following: str | None = None  # the previous question this one was read against (a follow-up)
 
     @property
     def showing_results_for(self) -> str | None:
@@ -93,9 +117,14 @@ class Answer:
             return f"Not sure this answers it: the best passage does not mention {', '.join(missing[:6])}."
         return "Not sure this answers it: the best passage matches only part of the question."
 
+    @property
+    def following_on(self) -> str | None:
+        """"Following on from: ..." when the question was read as a follow-up."""
+        return f"Following on from: “{self.following}”" if self.following else None
+
     def notices(self) -> list[str]:
-        """Every line a front end shows above the results: correction, note, low-confidence why."""
-        return [n for n in (self.showing_results_for, self.note, self.why) if n]
+        """Every line a front end shows above the results: follow-up, correction, note, unsure."""
+        return [n for n in (self.following_on, self.showing_results_for, self.note, self.why) if n]
 
 
 @dataclass(frozen=True)
@@ -114,50 +143,135 @@ def clean_question(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@dataclass(frozen=True)
+class Gate:
+    """When an answer is "not found" or shown as unsure. BM25 alone: the top passage's confidence
+    (the share of the question's weight it covers) against two thresholds. With vectors: that
+    confidence plus `cosine_weight` times the cosine of the passage's sentence nearest the question
+    above COSINE_FLOOR, against the two semantic thresholds. All chosen leave-one-article-out
+    (docs/quality.md)."""
+
+    not_found_below: float = NOT_FOUND_BELOW
+    low_confidence_below: float = LOW_CONFIDENCE_BELOW
+    # Chosen on all four evaluation articles' questions by `qabot eval --loao` (docs/quality.md);
+    # the figures reported for each article come from values chosen without its questions.
+    cosine_weight: float = 8.0
+    semantic_not_found_below: float = 0.694
+    semantic_low_below: float = 1.199
+
+    def evidence(self, confidence: float, cosine: float | None) -> float:
+        """The figure the thresholds apply to."""
+        if cosine is None:
+            return confidence
+        return confidence + self.cosine_weight * (cosine - COSINE_FLOOR)
+
+    def thresholds(self, semantic: bool) -> tuple[float, float]:
+        """(not found below, unsure below) for this mode."""
+        if semantic:
+            return self.semantic_not_found_below, self.semantic_low_below
+        return self.not_found_below, self.low_confidence_below
+
+
 class Answerer:
     """Answers questions from one index; the index can be swapped while questions are answered."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(
+        self,
+        index: Index,
+        ranking: Ranking | None = None,
+        gate: Gate | None = None,
+        encoder: Encoder | None | bool = True,
+    ) -> None:
         self.index = index
+        self.ranking = ranking or Ranking()
+        self.gate = gate or Gate()
+        # True: the bundled encoder if installed; None/False: BM25 alone.
+        self.encoder: Encoder | None = default_encoder() if encoder is True else (encoder or None)
 
-    def answer(self, question: str, k: int = DEFAULT_K, gate: bool = True) -> Answer:
+    @property
+    def semantic(self) -> bool:
+        """Whether answers are reranked with passage vectors (encoder installed, index has them)."""
+        vectors = self.index.vectors
+        return self.encoder is not None and vectors is not None and vectors.model == self.encoder.name
+
+    def answer(
+        self, question: str, k: int = DEFAULT_K, gate: bool = True, context: Context | None = None
+    ) -> Answer:
         """The best `k` passages for `question` (k is capped at MAX_RESULTS). With `gate` off, an
-        answer is given whenever any passage matches (benchmarks measure ranking that way)."""
+        answer is given whenever any passage matches (benchmarks measure ranking that way).
+        `context`: the chat's previous question (followup.py), used when this one leans on it."""
         index = self.index  # one read: a reload swapping self.index mid-answer cannot mix indexes
         if not isinstance(question, str):
             raise TypeError(f"answer() takes a str question, not {type(question).__name__}")
         k = max(1, min(int(k), MAX_RESULTS))
         cleaned = clean_question(question)
         truncated = len(cleaned) > MAX_QUESTION_CHARS
-        cleaned = cleaned[:MAX_QUESTION_CHARS]
+        cleaned = _cut(cleaned, MAX_QUESTION_CHARS)
+        talk = small_talk(cleaned)
+        if talk is not None:
+            return Answer(cleaned, SMALL_TALK, (), small_talk_reply(talk, _titles(index)), (), ())
         query = parse_question(cleaned, index)
+        notes: list[str] = []
+        search_text = cleaned
+        following: Context | None = None
+        if context is not None and reads_as_followup(cleaned, len(query.terms)):
+            following = context
+            moved = self._neighbour(index, cleaned, query, context, k)
+            if moved is not None:
+                return moved
+            query = query.borrowing(context.terms, BORROWED_WEIGHT)
+            search_text = f"{context.question} {cleaned}"
         terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
-        hits = index.search(query.weights, limit=k)
-        confidence = _confidence(index, query, hits[0].passage_id) if hits else 0.0
+        encoder = self.encoder
+        hits = index.search(query.weights, limit=max(k, self.ranking.depth) if encoder else k)
+        scored = rerank(index, hits, search_text, encoder, self.ranking)
+        if following is not None and following.doc_id is not None:
+            scored = _same_document_first(index, scored, following.doc_id)
         wanted = expected_type(cleaned)
-        wrong_type = bool(hits) and wanted is not None and not holds_type(
-            index.passages[hits[0].passage_id].text, wanted
-        )
-        if not hits or (gate and (confidence < NOT_FOUND_BELOW or wrong_type)):
+        scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
+        expansion = _expansion_first(index, scored, cleaned)
+        if expansion is not None:
+            scored, spelled = expansion
+            notes.append(spelled)
+        top = scored[0] if scored else None
+        confidence = _confidence(index, query, top.passage_id) if top else 0.0
+        cosine = top.sentence_cosine if top else None
+        evidence = self.gate.evidence(confidence, cosine)
+        not_found_below, low_below = self.gate.thresholds(cosine is not None)
+        if top is None or (gate and (evidence < not_found_below or wrong_type)):
             note = _not_found_note(index, query.unmatched, wanted if wrong_type else None)
             return Answer(
                 cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, confidence,
-                words=query.words,
+                words=query.words, evidence=evidence,
             )
         results = tuple(
-            _result(index, rank, hit.passage_id, hit.score, query)
-            for rank, hit in enumerate(hits, start=1)
+            _result(index, rank, s.passage_id, s.score, query, wanted, s.cosine, s.sentence_cosine)
+            for rank, s in enumerate(scored[:k], start=1)
         )
-        note = (
-            f"Your question was long; I searched its first {MAX_QUESTION_CHARS} characters."
-            if truncated
-            else None
-        )
+        if truncated:
+            notes.append(f"Your question was long; I searched its first {MAX_QUESTION_CHARS} characters.")
+        note = " ".join(notes) or None
         return Answer(
             cleaned, ANSWERED, results, note, terms, query.unmatched, query.corrections,
-            confidence, gate and confidence < LOW_CONFIDENCE_BELOW, query.words,
+            confidence, gate and evidence < low_below, query.words, evidence=evidence,
+            following=following.question if following is not None else None,
+        )
+
+    def _neighbour(self, index: Index, question: str, query: Query, context: Context, k: int) -> Answer | None:
+        """"What did he say next?": the passage after (or before) the previous answer's, in the
+        same document; None when the question does not ask for that or there is no such passage."""
+        direction = step(question)
+        if direction == 0 or context.passage_id is None:
+            return None
+        target = context.passage_id + direction
+        if not 0 <= target < index.passage_count() or index.passages[target].doc_id != context.doc_id:
+            return None
+        result = _result(index, 1, target, 0.0, query)
+        return Answer(
+            question, ANSWERED, (result,), None, query.terms, (), query.corrections, 1.0,
+            words=query.words, evidence=1.0, following=context.question,
         )
 
     def sources(self, offset: int = 0, limit: int = 20) -> SourcePage:
@@ -185,13 +299,84 @@ class Answerer:
         return Section(anchor.title, anchor.section, tuple(passages[i] for i in range(first, last + 1)))
 
 
-def _result(index: Index, rank: int, passage_id: int, score: float, query: Query) -> Result:
+def _same_document_first(index: Index, scored: list[Scored], doc_id: str) -> list[Scored]:
+    """A follow-up searches the previous answer's article first: its passages lead, in order."""
+    same = [s for s in scored if index.passages[s.passage_id].doc_id == doc_id]
+    return same + [s for s in scored if index.passages[s.passage_id].doc_id != doc_id] if same else scored
+
+
+def _expansion_first(index: Index, scored: list[Scored], question: str) -> tuple[list[Scored], str] | None:
+    """"What does DHS stand for": the first result that spells the acronym out leads, and the
+    answer says what it stands for. None when the question does not ask that or none does."""
+    acronym = asked_expansion(question)
+    if acronym is None or not (terms := tokenize(acronym)) or terms[0] not in index.acronyms:
+        return None
+    for i, s in enumerate(scored):
+        words = spelled_out(index.passages[s.passage_id].text, acronym)
+        if words is not None:
+            return [s, *scored[:i], *scored[i + 1 :]], f"{acronym} stands for {words}."
+    return None
+
+
+def _typed_first(
+    index: Index, scored: list[Scored], wanted: str | None, question: str, query: Query
+) -> tuple[list[Scored], bool]:
+    """For a question wanting a number, date or name: the best of the first TYPE_DEPTH results
+    with a sentence that holds one and shares a word with the question moves to the top (a
+    figure in an unrelated sentence answers nothing). The flag says none has (then: not found)."""
+    if wanted is None or not scored:
+        return scored, False
+    for i, s in enumerate(scored[:TYPE_DEPTH]):
+        if _holds_typed_sentence(index.passages[s.passage_id], wanted, question, query):
+            return [s, *scored[:i], *scored[i + 1 :]], False
+    return scored, True
+
+
+def _holds_typed_sentence(passage: Passage, wanted: str, question: str, query: Query) -> bool:
+    """A sentence sharing a word with the question holds the type; "how many X" needs X (its
+    stem) in that sentence too, and "how much does it cost" an amount of money."""
+    spans = [(t, a, b) for t, a, b in term_spans(passage.text) if t in query.weights]
+    noun = counted(question) if wanted == NUMBER else None
+    noun_terms = set(tokenize(noun)) if noun else set()
+    money = wanted == NUMBER and asks_money(question)
+    for start, end in passage.sentences:
+        inside = {t for t, a, b in spans if start <= a and b <= end}
+        sentence = passage.text[start:end]
+        if not inside or not holds_type(sentence, wanted, question):
+            continue
+        if noun_terms and not noun_terms & inside:
+            continue
+        if money and not holds_money(sentence):
+            continue
+        return True
+    return False
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary when there is one."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit // 2 else head
+
+
+def _result(
+    index: Index,
+    rank: int,
+    passage_id: int,
+    score: float,
+    query: Query,
+    kind: str | None = None,
+    cosine: float | None = None,
+    sentence_cosine: float | None = None,
+) -> Result:
     passage = index.passages[passage_id]
     wanted = set(query.weights)
     spans = [(t, a, b) for t, a, b in term_spans(passage.text) if t in wanted]
     matched = tuple(index.matched_terms(passage_id, query.weights))
     highlights = tuple(dict.fromkeys((a, b) for _, a, b in spans))
-    a, b = _best_sentence(index, passage, spans)
+    a, b = _best_sentence(index, passage, spans, kind)
     citation = Citation(
         doc_id=passage.doc_id,
         title=passage.title,
@@ -213,17 +398,25 @@ def _result(index: Index, rank: int, passage_id: int, score: float, query: Query
         citation=citation,
         matched=matched,
         highlights=highlights,
+        cosine=cosine,
+        sentence_cosine=sentence_cosine,
     )
 
 
 def _best_sentence(
-    index: Index, passage: Passage, spans: list[tuple[str, int, int]]
+    index: Index, passage: Passage, spans: list[tuple[str, int, int]], kind: str | None = None
 ) -> tuple[int, int]:
-    """The sentence holding the most idf weight of distinct question terms; the first on ties."""
+    """The sentence holding the most idf weight of distinct question terms; the first on ties.
+    For a "when" / "how many" question, a sentence holding a date / number counts as if it held
+    one more term, as heavy as the heaviest the passage holds: the date wins over a sentence that
+    matches as well, not over one that matches much better."""
+    bonus = max((index.idf(t) for t, _, _ in spans), default=1.0) if kind in (NUMBER, DATE) else 0.0
     best, best_weight = passage.sentences[0], -1.0
     for a, b in passage.sentences:
         found = {t for t, s, e in spans if a <= s and e <= b}
         weight = sum(index.idf(t) for t in sorted(found))
+        if bonus and holds_type(passage.text[a:b], kind or ""):
+            weight += bonus
         if weight > best_weight:
             best, best_weight = (a, b), weight
     return best

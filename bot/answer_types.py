@@ -8,6 +8,23 @@ import re
 
 NUMBER = "number"
 DATE = "date"
+NAME = "name"
+
+# "Who is the HHS secretary", "who said ...", "what is the name of ...": the answer is a name. Not
+# every "who" asks for one ("who suffers most" -> "immigrant communities").
+_ASKS_NAME = re.compile(
+    r"\bname\b|^\W*(?:and\s+)?who(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an|their|its|his|her)\b"
+    r"|^\W*(?:and\s+)?who\s+(?:said|says|wrote|signed|leads|led|heads|headed|runs|ran|made|makes|built|"
+    r"created|founded|sent|told|blocked|chairs|chaired)\b",
+    re.IGNORECASE,
+)
+# "What does DHS stand for", "what is ICE", "DHS meaning": the acronym, as written.
+_ASKS_EXPANSION = re.compile(
+    r"\b(?:what\s+(?:does|do|is|'s)\s+(?:the\s+)?|whats\s+)?([A-Z][A-Za-z]{1,5}|[a-z]{2,6})\s+"
+    r"(?:stand\s+for|stands\s+for|mean|means|short\s+for|an?\s+acronym\s+for)\b"
+    r"|\b(?:meaning|full\s+form|expansion)\s+of\s+([A-Za-z]{2,6})\b",
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few)\b|\bwhat\s+(?:number|percentage|share)\b",
@@ -48,16 +65,66 @@ _DAY_WORDS = re.compile(
 
 
 def expected_type(question: str) -> str | None:
-    """NUMBER or DATE when the question asks for one, else None."""
+    """NUMBER, DATE or NAME when the question asks for one, else None."""
     if _ASKS_DATE.search(question):
         return DATE
     if _ASKS_NUMBER.search(question):
         return NUMBER
+    if _ASKS_NAME.search(question):
+        return NAME
     return None
 
 
-def holds_type(text: str, kind: str) -> bool:
-    """Whether `text` holds an answer of that type."""
+# "how many GOP senators": the words counted (any may name it in the passage: "Senate Republicans").
+_COUNTED = re.compile(
+    r"\bhow\s+many\s+(?:more\s+|of\s+the\s+)?([a-z][\w'’-]*(?:\s+[a-z][\w'’-]*)?)", re.IGNORECASE
+)
+_ASKS_MONEY = re.compile(
+    r"\bhow\s+much\b.*\b(?:cost|costs|spend|spent|pay|paid|money|price|worth|fund\w*|budget|raise\w*|earn\w*)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:dollars?|cents?|euros?|pounds?|yuan)\b|\b(?:million|billion|trillion|"
+    r"dollars?|cents?|free|no\s+cost)\b",
+    re.IGNORECASE,
+)
+
+
+def counted(question: str) -> str | None:
+    """The words a "how many X" question counts (X: one or two words), else None."""
+    match = _COUNTED.search(question)
+    return match.group(1) if match else None
+
+
+def holds_money(text: str) -> bool:
+    """Whether `text` names an amount of money (or says it costs nothing)."""
+    return bool(_MONEY.search(text))
+
+
+def asks_money(question: str) -> bool:
+    """Whether a "how much" question asks what something costs."""
+    return bool(_ASKS_MONEY.search(question))
+
+
+def asked_expansion(question: str) -> str | None:
+    """The acronym a "what does DHS stand for / mean" question asks about, as written; else None."""
+    match = _ASKS_EXPANSION.search(question)
+    if match is None:
+        return None
+    # Lower-case words pass too ("what does dhs mean"): the caller keeps only the index's acronyms.
+    return (match.group(1) or match.group(2)).upper()
+
+
+def holds_name(text: str, question: str) -> bool:
+    """Whether `text` holds a capitalised name (not opening a sentence) that `question` lacks."""
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(text))
+
+
+def holds_type(text: str, kind: str, question: str = "") -> bool:
+    """Whether `text` holds an answer of that type (a name: one that `question` does not hold)."""
+    if kind == NAME:
+        return holds_name(text, question)
     if kind == NUMBER:
         return bool(_FIGURE.search(text) or _NUMBER_WORD.search(text))
     if kind == DATE:

@@ -14,6 +14,7 @@ from index.build import ENGINES
 from .config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
+EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
 
 
 def _notify(message: str) -> None:
@@ -92,9 +93,24 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         except FileNotFoundError as err:
             print(f"qabot eval: {err}", file=sys.stderr)
             return EXIT_USAGE
+    if args.loao:
+        return _loao(args, settings)
     from .evaluate import run_eval
 
     return run_eval(_answerer(settings, args.index), args.file, sys.stdout)
+
+
+def _loao(args: argparse.Namespace, settings: Settings) -> int:
+    """`qabot eval --loao`: leave-one-article-out over the bundled article and docs/eval/articles."""
+    from .evaluate import load_questions
+    from .tuning import run_loao
+
+    roots = [*settings.docs_dirs, EVAL_ARTICLES]
+    index = load_or_build(args.index or settings.index_path.with_name("eval-loao.json"), roots, _notify)
+    files = list(args.questions) or [Path("docs/eval/article.jsonl"), Path("docs/eval/news.jsonl")]
+    questions = [q for f in files for q in load_questions(f)]
+    run_loao(index, questions, sys.stdout)
+    return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -156,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="hit@1, hit@3, MRR and not-found share on a question set")
     p.add_argument("file", type=Path, nargs="?", default=Path("docs/eval/article.jsonl"))
     p.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries, qrels")
+    p.add_argument(
+        "--loao", action="store_true",
+        help="leave-one-article-out over the bundled and docs/eval/articles (settings chosen on the others)",
+    )
+    p.add_argument("--questions", type=Path, action="append", default=[], help="question sets for --loao")
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_eval)
 

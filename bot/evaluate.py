@@ -21,6 +21,8 @@ class Question:
     question: str
     gold: tuple[str, ...]
     kind: str
+    doc: str = ""  # which article the question is about (leave-one-article-out groups by it)
+    after: str | None = None  # a follow-up: the id of the question it follows in the chat
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,24 @@ class Scores:
 
 
 def load_questions(path: Path) -> list[Question]:
-    """Read a JSON Lines question set (id, question, gold, kind)."""
+    """Read a JSON Lines question set (id, question, gold, kind; optional doc, after). Rows
+    without `doc` are about the article named by the file's stem."""
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            after = row.get("after")
             questions.append(
-                Question(str(row["id"]), str(row["question"]), tuple(row["gold"]), str(row.get("kind", "")))
+                Question(
+                    str(row["id"]),
+                    str(row["question"]),
+                    tuple(row["gold"]),
+                    str(row.get("kind", "")),
+                    str(row.get("doc") or path.stem),
+                    str(after) if after else None,
+                )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise ValueError(f"{path}:{number}: not a question row ({err})") from None
@@ -94,14 +105,19 @@ def qabot_ranker(answerer: Answerer) -> Ranker:
     return rank
 
 
-def baseline_ranker(passages: Sequence[str]) -> Ranker:
-    """Plain rank-bm25 BM25Okapi over whitespace-split lowercase passages; "not found" at score <= 0."""
+def _whitespace(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def baseline_ranker(passages: Sequence[str], split: Callable[[str], list[str]] = _whitespace) -> Ranker:
+    """Plain rank-bm25 BM25Okapi over passages split by `split` (default: lowercase whitespace);
+    "not found" at score <= 0."""
     from rank_bm25 import BM25Okapi
 
-    bm25 = BM25Okapi([p.lower().split() for p in passages])
+    bm25 = BM25Okapi([split(p) for p in passages])
 
     def rank(question: str) -> list[str] | None:
-        scores = bm25.get_scores(question.lower().split())
+        scores = bm25.get_scores(split(question))
         order = sorted(range(len(passages)), key=lambda i: (-scores[i], i))
         if not order or scores[order[0]] <= 0:
             return None

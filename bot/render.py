@@ -67,6 +67,8 @@ def to_json(answer: Answer, results: tuple[Result, ...] | None = None) -> dict[s
             for r in shown
         ],
         "note": " ".join(answer.notices()) or None,
+        "confidence": round(answer.confidence, 4),
+        "low_confidence": answer.low_confidence,
     }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from index import DocumentInfo
 
-from .answer import ANSWERED, NO_QUESTION, Answer, Citation, Result, Section
+from .answer import ANSWERED, NO_QUESTION, SMALL_TALK, Answer, Citation, Result, Section
 from .render import citation_line
 
 MAX_UTF16 = 4096  # Telegram's limit for one message's text, after entities are parsed
@@ -191,6 +191,8 @@ def to_html(answer: Answer, page: int = 0, per_page: int = 3, *, echo: bool = Fa
     Answers without results become the "nothing found" message. `echo` repeats the question first
     (for questions the user did not type, such as example buttons).
     """
+    if answer.status == SMALL_TALK:
+        return text(answer.note or "")
     if answer.status != ANSWERED or not answer.results:
         return not_found_html(answer)
     per_page = max(per_page, 1)

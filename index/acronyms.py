@@ -11,6 +11,9 @@ from .tokens import STOPWORDS, tokenize
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,5})\)")
 _WORD = re.compile(r"[\w'’-]+")
 _CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "&"})
+# An acronym used bare ("in CBP custody"), and runs of capitalised words that may spell one out.
+_BARE = re.compile(r"(?<![\w(])([A-Z]{2,6})(?![\w)])")
+_PHRASE = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|on|in|to|&)\s+)*[A-Z][\w'’-]*)+")
 
 
 def find_acronyms(text: str) -> dict[str, tuple[str, ...]]:
@@ -28,7 +31,52 @@ def find_acronyms(text: str) -> dict[str, tuple[str, ...]]:
         expansion_terms = tuple(tokenize(" ".join(expansion)))
         if len(acronym_terms) == 1 and len(expansion_terms) >= 2:
             found.setdefault(acronym_terms[0], expansion_terms)
+    _add_undefined(text, found)
     return found
+
+
+def _add_undefined(text: str, found: dict[str, tuple[str, ...]]) -> None:
+    """Acronyms the text uses without a "(CBP)" definition, linked to a run of capitalised words
+    elsewhere in the same text whose initials spell them ("Customs and Border Protection")."""
+    bare = {m.group(1) for m in _BARE.finditer(text)}
+    wanted = {a for a in bare if (t := tokenize(a)) and t[0] not in found}
+    if not wanted:
+        return
+    for match in _PHRASE.finditer(text):
+        words = match.group(0).split()
+        capitals = [i for i, w in enumerate(words) if w.lower() not in _CONNECTORS]
+        # Every run from one capitalised word to a later one: "San Ysidro Customs and Border
+        # Protection" holds "Customs and Border Protection".
+        for a in range(len(capitals)):
+            for b in range(a + 1, len(capitals)):
+                initials = "".join(words[i][0] for i in capitals[a : b + 1])
+                if initials not in wanted:
+                    continue
+                expansion_terms = tuple(tokenize(" ".join(words[capitals[a] : capitals[b] + 1])))
+                acronym_terms = tokenize(initials)
+                if len(acronym_terms) == 1 and len(expansion_terms) >= 2:
+                    found.setdefault(acronym_terms[0], expansion_terms)
+
+
+def spelled_out(text: str, acronym: str) -> str | None:
+    """The words `acronym` (as written, e.g. "DHS") stands for, as `text` writes them: before
+    "(DHS)", else a run of capitalised words with those initials; None when `text` has neither."""
+    letters = [c for c in acronym if c.isupper()]
+    if len(letters) < 2:
+        return None
+    for match in re.finditer(rf"\(\s*{re.escape(acronym)}\s*\)", text):
+        words = _WORD.findall(text[max(0, match.start() - 200) : match.start()])
+        expansion = _expansion(words, letters)
+        if expansion is not None:
+            return " ".join(expansion)
+    for match in _PHRASE.finditer(text):
+        words = match.group(0).split()
+        capitals = [i for i, w in enumerate(words) if w.lower() not in _CONNECTORS]
+        for a in range(len(capitals)):
+            b = a + len(letters) - 1
+            if b < len(capitals) and [words[i][0] for i in capitals[a : b + 1]] == letters:
+                return " ".join(words[capitals[a] : capitals[b] + 1])
+    return None
 
 
 def _expansion(words: list[str], letters: list[str]) -> list[str] | None:

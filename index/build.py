@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import tokens
@@ -18,6 +18,7 @@ from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
 from .scoring import K1, B
 from .search import Index, load_index
+from .semantic import default_encoder, embed_passages
 from .storage import FORMAT_VERSION, rebuild_lock, write_index
 
 # Relative to the working folder: `make run` and the README's commands run from the repo's top.
@@ -28,6 +29,12 @@ ENGINES = ("auto", "bm25", "archive")
 # Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop costs
 # more than ~3 ms a question and its JSON index more than ~0.5 s to load: use the archive.
 ARCHIVE_MIN_BYTES = 4 * 1024 * 1024
+# Raised whenever what a build derives from the same files changes (acronyms found, fields):
+# indexes built before then no longer match their documents' fingerprint and are rebuilt.
+ANALYSIS_VERSION = 2  # 2: acronyms used without a "(CBP)" definition
+# Passage vectors (semantic.py) are made with every build up to this many passages (about a minute
+# on 2 cores); above, embedding takes hours and is the explicit `qabot index --semantic` step.
+SEMANTIC_AUTO_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,12 @@ class BuildSummary:
     terms: int
     seconds: float
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+    vectors: int | None = None  # passages embedded by this build (None: vectors were not made)
 
 
 def fingerprint(roots: Sequence[Path]) -> str:
     """A digest of the docs folders' files (names, sizes, modification times) and of the formats."""
-    listing: list[object] = [FORMAT_VERSION, tokens.TOKENIZER_VERSION]
+    listing: list[object] = [FORMAT_VERSION, tokens.TOKENIZER_VERSION, ANALYSIS_VERSION]
     for root in roots:
         files = candidate_files(root) if root.exists() else []
         listing.append(root.as_posix())
@@ -58,12 +66,48 @@ def fingerprint(roots: Sequence[Path]) -> str:
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
-def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> BuildSummary:
+def build_index(
+    roots: Sequence[Path], out: Path, engine: str = "auto", semantic: bool | None = None
+) -> BuildSummary:
     """Read the docs folders and write a new index to `out`; the old one stays if this fails.
 
     engine: "bm25" (rank-bm25 over a JSON index), "archive" (sparse arrays, for big archives) or
     "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or more).
+    semantic: make passage vectors (True), never (False), or when the index has at most
+    SEMANTIC_AUTO_MAX passages and the encoder is installed (None).
     """
+    started = time.perf_counter()
+    summary = _build(roots, out, engine)
+    if not _wants_vectors(semantic, summary.passages):
+        return summary
+    embedded = embed_index(out)
+    return replace(summary, vectors=embedded, seconds=time.perf_counter() - started)
+
+
+def _wants_vectors(semantic: bool | None, passages: int) -> bool:
+    if semantic is False or default_encoder() is None:
+        return False
+    return semantic is True or passages <= SEMANTIC_AUTO_MAX
+
+
+def embed_index(
+    path: Path, progress: Callable[[int, int], None] | None = None, sentences: bool | None = None
+) -> int:
+    """Give the index at `path` a vector for every passage (and with `sentences`, every sentence;
+    None: when it has at most SEMANTIC_AUTO_MAX passages), embedding only texts it lacks (an
+    interrupted run resumes). Returns how many were embedded; 0 without the encoder."""
+    encoder = default_encoder()
+    if encoder is None:
+        return 0
+    index = load_index(path)
+    texts, pieces, _ = index.vector_inputs()
+    if sentences is None:
+        sentences = index.passage_count() <= SEMANTIC_AUTO_MAX
+    with rebuild_lock(path):
+        return embed_passages(path, [*texts, *pieces] if sentences else texts, encoder, progress)
+
+
+def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
     started = time.perf_counter()
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -202,7 +246,7 @@ def load_or_build(
         elif all(r.exists() for r in wanted) and index.fingerprint != fingerprint(wanted):
             notify(f"The documents in {_names(wanted)} changed; rebuilding the index ...")
         else:
-            return index
+            return _with_vectors(path, index, notify)
         roots = wanted
     try:
         summary = build_index(roots, path)
@@ -224,11 +268,26 @@ def load_or_build(
     return load_index(path)
 
 
+def _with_vectors(path: Path, index: Index, notify: Callable[[str], None]) -> Index:
+    """`index`, its missing passage vectors made first when a build would have made them (an
+    embedding that was interrupted, or an index built before the encoder was installed)."""
+    if index.vectors is not None or not _wants_vectors(None, index.passage_count()):
+        return index
+    notify(f"Making the passage vectors of {path} ...")
+    try:
+        embed_index(path)
+    except (QabotIndexError, OSError) as err:
+        notify(f"Could not make the passage vectors ({err}); ranking with BM25 alone.")
+        return index
+    return load_index(path)
+
+
 def describe(summary: BuildSummary) -> str:
     """One line saying what a rebuild produced."""
+    vectors = "" if summary.vectors is None else f", {summary.vectors} passage vectors made"
     return (
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
-        f"{summary.terms} distinct terms in {summary.seconds:.2f} s -> {summary.path}"
+        f"{summary.terms} distinct terms{vectors} in {summary.seconds:.2f} s -> {summary.path}"
     )
 
 

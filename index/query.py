@@ -30,6 +30,17 @@ class Query:
         """The question's own terms (after correction), without added expansions."""
         return tuple(self.words)
 
+    def borrowing(self, terms: tuple[str, ...], weight: float) -> Query:
+        """This query with another question's `terms` added at `weight` (a follow-up question
+        leaning on the previous one); terms it already has keep their own weight."""
+        weights = dict(self.weights)
+        words = dict(self.words)
+        for term in terms:
+            if term not in weights:
+                weights[term] = weight
+                words[term] = term
+        return Query(weights, words, self.corrections, self.expansions, self.unmatched)
+
 
 def parse_question(text: str, index: Index) -> Query:
     """Turn a question into a Query against `index`."""

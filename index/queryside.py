@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from . import spelling, tokens
 from .english import load_english
+from .passages import Passage
+from .semantic import Vectors, passage_input, read_vectors, vector_inputs
 from .spelling import Speller
 
 
@@ -19,6 +23,8 @@ class QuerySide:
     stems: dict[str, str]
     acronyms: dict[str, tuple[str, ...]]
     cache_dir: Path | None
+    path: Path | None  # the index file this index was loaded from
+    passages: Sequence[Passage]
 
     def _init_query_side(self) -> None:
         self._speller: Speller | None = None
@@ -26,6 +32,9 @@ class QuerySide:
         self._english_loaded = False
         self._english_lock = threading.Lock()
         self.cache_dir = None  # where the English stems table is cached (english.py)
+        self.path = None
+        self._vectors: Vectors | None | bool = False  # False: not looked for yet
+        self._vectors_lock = threading.Lock()
 
     def df(self, term: str) -> int:
         """How many passages hold `term`."""
@@ -48,6 +57,35 @@ class QuerySide:
         """The idf a term found in no passage would have: the weight of an unknown word."""
         n = self.passage_count()
         return math.log(1.0 + (n + 0.5) / 0.5)
+
+    def passage_input(self, passage_id: int) -> str:
+        """The text the encoder embeds for a passage (semantic.py)."""
+        p = self.passages[passage_id]
+        return passage_input(p.title, p.section, p.text)
+
+    def vector_inputs(self) -> tuple[list[str], list[str], np.ndarray]:
+        """What the encoder embeds for this index: passage inputs, sentence inputs, bounds."""
+        passages = (self.passages[i] for i in range(self.passage_count()))
+        return vector_inputs([(p.title, p.section, p.text, p.sentences) for p in passages])
+
+    @property
+    def vectors(self) -> Vectors | None:
+        """The passages' and sentences' vectors (semantic.py), read on first use; None when the
+        index lacks some (not made, or made by another encoder)."""
+        if self._vectors is False:
+            with self._vectors_lock:
+                if self._vectors is False:
+                    found = None
+                    if self.path is not None:
+                        texts, sentences, bounds = self.vector_inputs()
+                        passages = read_vectors(self.path, texts)
+                        rows = read_vectors(self.path, sentences) if passages is not None else None
+                        if rows is not None and passages is not None and rows.model != passages.model:
+                            rows = None
+                        if passages is not None:
+                            found = Vectors(passages, rows, bounds)
+                    self._vectors = found
+        return self._vectors if isinstance(self._vectors, Vectors) else None
 
     def warm_up(self) -> None:
         """Load now what the first unknown question word would load (nltk's stemmer, the spelling

@@ -155,7 +155,9 @@ def load_index(path: Path) -> Index | ArchiveIndex:
         # The file points to an archive folder (the sparse-matrix engine for big indexes).
         from .archive import load_archive
 
-        return load_archive(path, data)
+        archive = load_archive(path, data)
+        archive.path = path
+        return archive
     if data.get("tokenizer") != tokens.TOKENIZER_VERSION:
         raise IndexCorruptError(
             f"the index at {path} was built by another version of qabot (tokenizer "
@@ -170,6 +172,7 @@ def load_index(path: Path) -> Index | ArchiveIndex:
         ) from None
     tokens.remember_stems(index.stems)
     index.cache_dir = path.parent
+    index.path = path
     return index
 
 

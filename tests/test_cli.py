@@ -47,7 +47,7 @@ def test_ask_json_builds_the_index_and_answers_in_the_documented_shape(workdir: 
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == 1
     row = rows[0]
-    assert set(row) == {"question", "answers", "note"}
+    assert set(row) == {"question", "answers", "note", "confidence", "low_confidence"}
     first = row["answers"][0]
     assert set(first) == {"rank", "score", "text", "sentence", "citation"}
     assert set(first["citation"]) == {
