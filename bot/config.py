@@ -36,6 +36,7 @@ class Settings:
     rate_limit: int = 20  # questions per user per minute in Telegram
     result_sets: int = 1000  # answers kept for their buttons
     result_age: float = 86400.0  # seconds an answer's buttons keep working
+    semantic: bool = True  # rerank with the bundled encoder where installed (QABOT_SEMANTIC=off: BM25 alone)
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -68,7 +69,19 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         result_age=float(
             _int("QABOT_RESULT_MAX_AGE", get("QABOT_RESULT_MAX_AGE"), 86400, low=1, high=30 * 86400)
         ),
+        semantic=_switch("QABOT_SEMANTIC", get("QABOT_SEMANTIC"), True),
     )
+
+
+def _switch(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be on or off, not {raw!r}")
 
 
 def _int(name: str, raw: str | None, default: int, low: int, high: int) -> int:

@@ -313,7 +313,7 @@ async def _search(context: ContextTypes.DEFAULT_TYPE, question: str, k: int) -> 
     """Answer in a worker thread, so one slow search never holds up other chats."""
     # One read of the index: the answer and its "Full section" use the same one even if /reload
     # swaps it meanwhile.
-    answerer = Answerer(state(context).answerer.index)
+    answerer = state(context).answerer.pinned()
     answer = await asyncio.to_thread(answerer.answer, question, k)
     return answer, answerer
 

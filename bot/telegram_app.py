@@ -202,7 +202,9 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
             raise ConfigError("QABOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and - (1-256)")
     redactor = setup_logging(settings.log_level, [*secret_parts(settings.token), secret or ""])
     index = load_or_build(settings.index_path, settings.docs_dirs, log.info)
-    application = build_application(settings, Answerer(index))
+    answerer = Answerer(index, encoder=settings.semantic)
+    log.info(answerer.mode())
+    application = build_application(settings, answerer)
     try:
         asyncio.run(_serve(application, settings, args, webhook_url, secret))
     except InvalidToken:

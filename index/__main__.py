@@ -12,10 +12,10 @@ from .errors import QabotIndexError
 ENGINE_HELP = "bm25: rank-bm25 (small); archive: sparse arrays (big); auto (default) picks by size"
 
 
-def rebuild(roots: list[Path], out: Path, engine: str = "auto") -> int:
+def rebuild(roots: list[Path], out: Path, engine: str = "auto", semantic: bool | None = None) -> int:
     """Rebuild, print the summary and each skipped file; return the exit code."""
     try:
-        summary = build_index(roots, out, engine)
+        summary = build_index(roots, out, engine, semantic)
     except QabotIndexError as err:
         print(f"qabot index: {err}; the previous index (if any) is unchanged", file=sys.stderr)
         return 1

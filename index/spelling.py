@@ -20,8 +20,9 @@ MIN_LENGTH = 4  # shorter words have too many one-edit neighbours to correct saf
 
 
 def max_edits(word: str) -> int:
-    """Edits allowed for a word of this length: one up to six letters, two above."""
-    return 1 if len(word) <= 6 else 2
+    """Edits allowed for a word of this length: one up to five letters, two from six ("tarrif"
+    is two edits from "tariff": a doubled letter moved is a common slip)."""
+    return 1 if len(word) <= 5 else 2
 
 
 @lru_cache(maxsize=1)
