@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from index import STOPWORDS
+
 NUMBER = "number"
 DATE = "date"
 NAME = "name"
@@ -111,8 +113,11 @@ def asked_expansion(question: str) -> str | None:
     match = _ASKS_EXPANSION.search(question)
     if match is None:
         return None
-    # Lower-case words pass too ("what does dhs mean"): the caller keeps only the index's acronyms.
-    return (match.group(1) or match.group(2)).upper()
+    word = match.group(1) or match.group(2)
+    # Lower-case words pass too ("what does dhs mean"), but not "what does it / this mean".
+    if word.lower() in STOPWORDS:
+        return None
+    return word.upper()
 
 
 def holds_name(text: str, question: str) -> bool:

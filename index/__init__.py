@@ -12,7 +12,7 @@ from .errors import (
 from .passages import Passage, split_document
 from .search import DocumentInfo, Hit, Index, load_index
 from .sources import SourcePage, list_sources
-from .tokens import term_spans, tokenize
+from .tokens import STOPWORDS, term_spans, tokenize
 
 __all__ = [
     "BuildSummary",
@@ -26,6 +26,7 @@ __all__ = [
     "NoDocumentsError",
     "Passage",
     "QabotIndexError",
+    "STOPWORDS",
     "Skipped",
     "SourcePage",
     "build_index",
