@@ -95,7 +95,7 @@ def okapi_retriever(corpus: Path, terms: Callable[[str], list[str]]) -> Retrieve
     return retrieve
 
 
-def run_beir(folder: Path, index_path: Path, out: TextIO) -> int:
+def run_beir(folder: Path, index_path: Path, out: TextIO, semantic: bool = True) -> int:
     """Index the corpus, run the queries through qabot and two baselines, print nDCG@10."""
     bench = load_benchmark(folder)
     notify: Callable[[str], None] = lambda m: print(m, file=sys.stderr)  # noqa: E731
@@ -106,7 +106,8 @@ def run_beir(folder: Path, index_path: Path, out: TextIO) -> int:
         notify(f"{err}: rebuilding it")
         build_index([bench.corpus], index_path)
         index = load_index(index_path)
-    answerer = Answerer(index)
+    answerer = Answerer(index, encoder=semantic)
+    out.write(f"{answerer.mode()}\n")
     out.write(
         f"{folder}: {len(bench.queries)} queries with judgements, "
         f"{len(answerer.index.documents)} documents, {len(answerer.index.passages)} passages\n"

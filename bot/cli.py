@@ -93,7 +93,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
         index_path = args.index or settings.index_path.with_name(f"beir-{args.beir.resolve().name}.json")
         try:
-            return run_beir(args.beir, index_path, sys.stdout)
+            return run_beir(args.beir, index_path, sys.stdout, settings.semantic)
         except FileNotFoundError as err:
             print(f"qabot eval: {err}", file=sys.stderr)
             return EXIT_USAGE

@@ -216,11 +216,11 @@ def run_loao(index: Index, questions: Sequence[Question], out: TextIO) -> dict[s
             gated = run_questions(Answerer(index, choice.ranking, choice.gate, encoder=semantic), test)
             parts.append((ranked, gated))
             rows.append((name, held, _figures(ranked, gated)))
-            out.write(f"{name}, held out {held}: {_describe(choice)}\n")
+            out.write(f"{name}, held out {held}: {_describe(choice, semantic)}\n")
         rows.append((name, "ALL (held out)", _pooled(parts)))
         everything = choose(traced, set(docs))
         rows.append((name, "ALL (tuned on these: flatters)", figures(index, questions, everything, semantic)))
-        out.write(f"{name}, tuned on all four (the shipped defaults): {_describe(everything)}\n")
+        out.write(f"{name}, tuned on all four articles: {_describe(everything, semantic)}\n")
     passages = [p.text for p in index.passages]
     for name, ranker in (
         ("BM25Okapi whitespace", baseline_ranker(passages)),
@@ -239,13 +239,14 @@ def _from_scores(s: Scores, questions: Sequence[Question]) -> Figures:
     return Figures(na, len(questions) - na, s.hit1, s.hit3, s.mrr, math.nan, s.not_found, math.nan)
 
 
-def _describe(choice: Choice) -> str:
+def _describe(choice: Choice, semantic: bool) -> str:
     g = choice.gate
+    if not semantic:
+        return f"gate: not found below {g.not_found_below:.3f}, unsure below {g.low_confidence_below:.3f}"
     return (
-        f"weights: passage {choice.ranking.semantic_weight:g}, sentence {choice.ranking.sentence_weight:g}; "
-        f"gate: cosine weight {g.cosine_weight:g} "
-        f"(from {COSINE_FLOOR}), not found below {g.semantic_not_found_below:.3f}, unsure below "
-        f"{g.semantic_low_below:.3f}; BM25-only gate {g.not_found_below:.3f} / {g.low_confidence_below:.3f}"
+        f"cosine weights: passage {choice.ranking.semantic_weight:g}, sentence {choice.ranking.sentence_weight:g}; "
+        f"gate: confidence + {g.cosine_weight:g} x (cosine - {COSINE_FLOOR}), not found below "
+        f"{g.semantic_not_found_below:.3f}, unsure below {g.semantic_low_below:.3f}"
     )
 
 
