@@ -209,8 +209,9 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         if settings.api_url != DEFAULT_API_URL:
             # A local Bot API server answers 404 for a wrong path just as for a wrong token.
             message = (
-                f"qabot: the Bot API at {settings.api_url} refused the bot token or has no such path "
-                f"(tried {_tried(settings)}); check TELEGRAM_API_URL and TELEGRAM_BOT_TOKEN"
+                f"qabot: the Bot API at {settings.api_url} rejected the bot token or has no such path "
+                f"(tried {_tried(settings)}); check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL in .env "
+                "or the environment"
             )
             print(redactor.redact(message), file=sys.stderr)
             return EXIT_USAGE
