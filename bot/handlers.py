@@ -329,7 +329,7 @@ def _page_keyboard(key: str, answer: Answer, page: int, per_page: int) -> Inline
 
 async def _search(context: ContextTypes.DEFAULT_TYPE, question: str, k: int) -> tuple[Answer, Answerer]:
     """Answer in a worker thread, so one slow search never holds up other chats."""
-    # One read of the index: the answer and its "Full section" use the same one even if /reload
+    # One read of the index: the answer and its section buttons use the same one even if /reload
     # swaps it meanwhile.
     answerer = Answerer(state(context).answerer.index)
     answer = await asyncio.to_thread(answerer.answer, question, k)
