@@ -10,6 +10,7 @@ runs the chat at 80 columns.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +36,8 @@ def shown(message: dict[str, Any], title: str) -> str:
     """A message as text: what Telegram shows, then its buttons, one row a line."""
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     buttons = ["  ".join(f"[ {b['text']} ]" for b in row) for row in rows]
-    return f"### {title}\n\n```text\n{message['text']}\n{chr(10).join(buttons)}\n```\n".replace("\n\n```", "\n```")
+    body = "\n".join([message["text"], *buttons])
+    return f"### {title}\n\n```text\n{body}\n```\n"
 
 
 def telegram(index: Path, workdir: Path) -> list[str]:
@@ -80,7 +82,10 @@ def main() -> int:
         index = Path(tmp) / "index.json"
         build_index([DOCS], index)
         parts = telegram(index, Path(tmp) / "bot")
-        parts.append(console(index))
+        os.chdir(REPO)  # the console's index names files as a user of the repository sees them
+        chat_index = Path(tmp) / "chat.json"
+        build_index([DOCS.relative_to(REPO)], chat_index)
+        parts.append(console(chat_index))
     head = (
         "# Transcripts\n\nWhat a user sees, made by `.venv/bin/python docs/transcripts.py` from the real "
         "code: the Telegram messages come from the real bot process talking to the Bot API emulator "
