@@ -7,6 +7,8 @@ user's message reaching the emulator to the emulator accepting the bot's answer.
 
     .venv/bin/python bench/telegram_load.py                # 20 users, 15 questions each
     .venv/bin/python bench/telegram_load.py --think 1.0    # users pause 1 s between questions
+    .venv/bin/python bench/telegram_load.py --ramp         # add users until answers/s stop rising,
+                                                           # then hold the ceiling for 60 s
 
 The bot paces each chat at about one message a second (Telegram's limit, with short bursts), so
 with no think time a user's answers queue behind that pace: the figure then shows the pace, not
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,12 +166,127 @@ def run(users: int, per_user: int, think: float) -> int:
     return 0 if len(latencies) == asked else 1
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Step:
+    """One load level: answers per second, latencies and CPU over its measured window."""
+
+    users: int
+    seconds: float
+    answers: int
+    p50: float
+    p99: float
+    bot_cpu: float  # share of one core
+    driver_cpu: float  # the emulator and the simulated users, this process
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.seconds
+
+
+def ramp(start: int, step: int, most: int, seconds: float, sustain: float, think: float) -> int:
+    """Add users until answers per second stop rising (under 5% more), then hold the best level."""
+    pool = questions()
+    samples: list[tuple[float, float]] = []  # (answer arrived, latency)
+    lock = threading.Lock()
+    active = [0]
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory() as tmp, BotApiEmulator(token=TOKEN) as emu:
+        index = Path(tmp) / "index.json"
+        build_index([DOCS], index)
+        bot = launch_bot(emu, Path(tmp) / "bot", index, QABOT_LOG_LEVEL="WARNING", QABOT_RATE_LIMIT="10000")
+        answers = Answers(emu)
+        chats = [200_000 + n for n in range(most)]
+        for chat in chats:
+            answers.watch(chat)
+        answers.thread.start()
+
+        def user(n: int) -> None:
+            asked = 0
+            while not stop.is_set():
+                if n >= active[0]:
+                    time.sleep(0.05)
+                    continue
+                sent = time.time()
+                emu.user_sends(pool[(n + asked) % len(pool)], user_id=chats[n])
+                asked += 1
+                arrived = answers.wait(chats[n], asked, timeout=60)
+                if arrived is None:
+                    return
+                with lock:
+                    samples.append((arrived, arrived - sent))
+                if think:
+                    time.sleep(think)
+
+        def measure(users: int, length: float) -> Step:
+            active[0] = users
+            time.sleep(min(5.0, length / 4))  # let the new users' first bursts pass
+            t0, bot0, own0 = time.time(), cpu_seconds(bot.process.pid), sum(os.times()[:2])
+            time.sleep(length)
+            t1, bot1, own1 = time.time(), cpu_seconds(bot.process.pid), sum(os.times()[:2])
+            with lock:
+                window = [lat for at, lat in samples if t0 <= at < t1]
+            return Step(
+                users, t1 - t0, len(window),
+                percentile(window, 0.5) if window else math.nan,
+                percentile(window, 0.99) if window else math.nan,
+                (bot1 - bot0) / (t1 - t0), (own1 - own0) / (t1 - t0),
+            )
+
+        threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(most)]
+        for thread in threads:
+            thread.start()
+        steps: list[Step] = []
+        try:
+            users = start
+            while users <= most:
+                steps.append(measure(users, seconds))
+                print(_row(steps[-1]), flush=True)
+                best = max(steps[:-1], key=lambda s: s.rate, default=None)
+                if best is not None and steps[-1].rate < best.rate * 1.05:
+                    break
+                users += step
+            ceiling = max(steps, key=lambda s: s.rate)
+            held = measure(ceiling.users, sustain)
+            print(_row(held, f"held {sustain:.0f} s"), flush=True)
+        finally:
+            stop.set()
+            answers.stop.set()
+            bot.stop()
+        rejected = [c for c in emu.errors() if c.method != "getUpdates"]
+    print(f"\nceiling: {ceiling.rate:.1f} answers/s with {ceiling.users} users; held for {sustain:.0f} s: "
+          f"{held.rate:.1f} answers/s, p50 {held.p50 * 1000:.0f} ms, p99 {held.p99 * 1000:.0f} ms, "
+          f"bot CPU {held.bot_cpu:.0%} of a core")
+    print(f"calls the emulator rejected (429s included): {len(rejected)}")
+    return 0
+
+
+def _row(step: Step, label: str = "") -> str:
+    return (f"| {step.users} {label} | {step.rate:.1f} | {step.p50 * 1000:.0f} ms | {step.p99 * 1000:.0f} ms "
+            f"| {step.bot_cpu:.0%} | {step.driver_cpu:.0%} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=15, help="questions per user")
     parser.add_argument("--think", type=float, default=0.0, help="seconds a user waits between questions")
+    parser.add_argument("--ramp", action="store_true", help="add users until answers/s stop rising")
+    parser.add_argument("--start", type=int, default=10, help="--ramp: users at the first level")
+    parser.add_argument("--step", type=int, default=10, help="--ramp: users added per level")
+    parser.add_argument("--most", type=int, default=120, help="--ramp: at most this many users")
+    parser.add_argument("--seconds", type=float, default=20.0, help="--ramp: measured seconds per level")
+    parser.add_argument("--sustain", type=float, default=60.0, help="--ramp: seconds the ceiling is held")
     args = parser.parse_args()
+    if args.ramp:
+        print("| users | answers/s | p50 | p99 | bot CPU (of one core) | emulator + users CPU |")
+        print("|---|---|---|---|---|---|")
+        return ramp(args.start, args.step, args.most, args.seconds, args.sustain, args.think)
     return run(args.users, args.questions, args.think)
 
 

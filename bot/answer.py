@@ -225,7 +225,7 @@ class Answerer:
         k = max(1, min(int(k), MAX_RESULTS))
         cleaned = clean_question(question)
         truncated = len(cleaned) > MAX_QUESTION_CHARS
-        cleaned = _cut(cleaned, MAX_QUESTION_CHARS)
+        cleaned = _cut_question(cleaned)
         talk = small_talk(cleaned)
         if talk is not None:
             return Answer(cleaned, SMALL_TALK, (), small_talk_reply(talk, _titles(index)), (), ())
@@ -382,15 +382,6 @@ def _holds_typed_sentence(passage: Passage, wanted: str, question: str, query: Q
     return False
 
 
-def _cut(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, at a word boundary when there is one."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    space = head.rfind(" ")
-    return head[:space] if space > limit // 2 else head
-
-
 def _result(
     index: Index,
     rank: int,
@@ -473,25 +464,49 @@ def _confidence(index: Index, query: Query, passage_id: int) -> float:
     return sum(w for w, covered in concepts if covered) / total if total else 0.0
 
 
+def _cut_question(question: str) -> str:
+    """The first MAX_QUESTION_CHARS characters, cut at a word boundary: a word cut in half would be
+    searched (and reported as not found) as a word of its own."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question
+    space = question.rfind(" ", 0, MAX_QUESTION_CHARS + 1)
+    return question[: space if space > 0 else MAX_QUESTION_CHARS].rstrip()
+
+
 def _titles(index: Index) -> str:
     if len(index.documents) == 1:
         return f"the article “{index.documents[0].title}”"
     return f"the {len(index.documents)} articles I know"
 
 
+def _listing(items: list[str], shown: int) -> str:
+    """`a, b and c`; past `shown` items, `a, b, c and 5 more`."""
+    if len(items) > shown:
+        return f"{', '.join(items[:shown])} and {len(items) - shown} more"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _topics(index: Index) -> str:
-    sections = list(dict.fromkeys(s for d in index.documents for s in d.sections))
-    if not sections:
-        return ""
-    shown = ", ".join(sections[:8]) + (", …" if len(sections) > 8 else "")
-    return f" It covers: {shown}."
+    """One article: its section headings. Several: the articles' titles (a few, then how many more)."""
+    documents = index.documents
+    if len(documents) > 1:
+        return f" They include {_listing([f'“{d.title}”' for d in documents], 3)}."
+    sections = list(documents[0].sections) if documents else []
+    return f" It covers: {_listing(sections, 8)}." if sections else ""
 
 
 def _not_found_note(index: Index, unmatched: tuple[str, ...], wanted: str | None = None) -> str:
-    missing = f" No passage mentions {', '.join(unmatched[:5])}." if unmatched else ""
-    if wanted is not None and not missing:
-        missing = f" The closest passage gives no {wanted}."
-    return f"I could not find that in {_titles(index)}.{missing}{_topics(index)}"
+    """One sentence saying so (and why, when the reason is known), then what the articles cover."""
+    words = [f"“{w}”" for w in unmatched[:5]]
+    if words:
+        joined = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+        verb = "does" if len(index.documents) == 1 else "do"
+        why = f": {'it' if verb == 'does' else 'they'} {verb} not mention {joined}"
+    elif wanted is not None:
+        why = f": the closest passage gives no {wanted}"
+    else:
+        why = ""
+    return f"I could not find that in {_titles(index)}{why}.{_topics(index)}"
 
 
 def _usage_hint(index: Index) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import IndexCorruptError, QabotIndexError, load_or_build
+from index import IndexCorruptError, IndexMissingError, QabotIndexError, load_or_build
 from index.__main__ import ENGINE_HELP
 from index.build import ENGINES
 
@@ -27,7 +28,17 @@ def _answerer(settings: Settings, index_path: Path | None):  # noqa: ANN202 - An
     if index_path is None:
         index = load_or_build(settings.index_path, settings.docs_dirs, _notify)
     else:
-        index = load_or_build(index_path, None, _notify)
+        # Plain `qabot index` writes to QABOT_INDEX, not to --index: messages name the command that does.
+        command = " ".join(
+            ["qabot index", *(shlex.quote(d.as_posix()) for d in settings.docs_dirs),
+             "--out", shlex.quote(index_path.as_posix())]
+        )
+        try:
+            index = load_or_build(index_path, None, _notify)
+        except IndexMissingError:
+            raise IndexMissingError(f"no index at {index_path}; build it with `{command}`") from None
+        except IndexCorruptError as err:
+            raise IndexCorruptError(str(err).replace("`qabot index`", f"`{command}`")) from None
     return Answerer(index, encoder=settings.semantic)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from index.build import DEFAULT_DOCS, DEFAULT_INDEX
+
+from .logsafe import RedactingFilter, secret_parts
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -51,9 +54,14 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         return value or None
 
     docs = get("QABOT_DOCS")
+    token = get("TELEGRAM_BOT_TOKEN")
+    try:
+        base_url = api_url(get("TELEGRAM_API_URL"))
+    except ConfigError as err:  # a URL pasted with the token in it must not print the token
+        raise ConfigError(RedactingFilter(secret_parts(token)).redact(str(err))) from None
     return Settings(
-        token=get("TELEGRAM_BOT_TOKEN"),
-        api_url=get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        token=token,
+        api_url=base_url,
         docs_dirs=tuple(Path(p) for p in docs.split(os.pathsep) if p) if docs else (DEFAULT_DOCS,),
         index_path=Path(get("QABOT_INDEX") or DEFAULT_INDEX),
         top_k=_int("QABOT_TOP_K", get("QABOT_TOP_K"), 3, low=1, high=10),
@@ -71,6 +79,27 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         ),
         semantic=_switch("QABOT_SEMANTIC", get("QABOT_SEMANTIC"), True),
     )
+
+
+def api_url(raw: str | None) -> str:
+    """TELEGRAM_API_URL as PTB's base URL, which the token is appended to: `.../bot`.
+
+    Local Bot API servers document their address as the server root (`http://127.0.0.1:8081`);
+    PTB would append the token to the port. The root gets `/bot`; any other path is kept."""
+    if raw is None:
+        return DEFAULT_API_URL
+    url = raw.strip().rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(
+            f"TELEGRAM_API_URL must be an http(s) URL such as https://api.telegram.org/bot or "
+            f"http://127.0.0.1:8081, not {raw!r}"
+        )
+    return url + "/bot" if not parts.path else url
 
 
 def _switch(name: str, raw: str | None, default: bool) -> bool:

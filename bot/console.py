@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from .answer import MAX_RESULTS, Answer, Answerer
+from .answer import MAX_RESULTS, NO_QUESTION, Answer, Answerer
 from .reloader import IndexReloader
-from .render import section_to_terminal, to_json, to_terminal
+from .render import citation_line, section_to_terminal, to_json, to_terminal, wrap
 
 HISTORY_FILE = Path.home() / ".qabot_history"
 HELP = """Type a question and press Enter. Commands:
   :more    the next results for the last question
-  :src N   the whole section around result N
-  :why     which words of the last question matched, and which were not found
+  :src N   the whole section around result N, with its file and link
+  :why     which words of the last question matched, which were not found, and
+           the closest passages when nothing was found
   :help    this help
   :quit    leave (Ctrl-D and Ctrl-C work too)
-Citations read [rank] Title - Section, para N (file): para N is the paragraph's number in the article."""
+Under each result: Title - Section, para N; para N is the paragraph's number in
+the article."""
+PASSAGE_LINES = 4  # in the chat a passage shows this many lines: the answer stays on one screen
+CLOSEST = 3  # passages :why shows when nothing was found
+
+
+def terminal_width(out: TextIO) -> int | None:
+    """The terminal's width in columns when `out` is one; None (lines left whole) for pipes."""
+    return shutil.get_terminal_size().columns if out.isatty() else None
 
 
 def ask(
@@ -27,12 +37,13 @@ def ask(
 ) -> int:
     """Answer each question in turn; print text blocks or one JSON object per line."""
     bold = out.isatty() and not as_json
+    width = terminal_width(out)
     for question in questions:
         answer = answerer.answer(question, k)
         if as_json:
             out.write(json.dumps(to_json(answer), ensure_ascii=False) + "\n")
         else:
-            out.write(to_terminal(answer, bold=bold) + "\n\n")
+            out.write(to_terminal(answer, bold=bold, width=width) + "\n\n")
         out.flush()
     return 0
 
@@ -47,11 +58,12 @@ def stdin_questions(stream: TextIO) -> Iterable[str]:
 class Chat:
     """The REPL's state: the last answer and how far the user has paged through it."""
 
-    def __init__(self, answerer: Answerer, k: int, out: TextIO) -> None:
+    def __init__(self, answerer: Answerer, k: int, out: TextIO, width: int | None = None) -> None:
         self.answerer = answerer
         self.k = k
         self.out = out
         self.bold = out.isatty()
+        self.width = width
         self.answer: Answer | None = None
         self.shown = 0
 
@@ -65,7 +77,7 @@ class Chat:
         self.answer = self.answerer.answer(text, MAX_RESULTS)
         self.shown = 0
         if not self.answer.results:
-            self._print(to_terminal(self.answer, self.bold))
+            self._print(to_terminal(self.answer, self.bold, width=self.width))
             return True
         self._page()
         return True
@@ -74,7 +86,7 @@ class Chat:
         assert self.answer is not None
         page = self.answer.results[self.shown : self.shown + self.k]
         self.shown += len(page)
-        self._print(to_terminal(self.answer, self.bold, page))
+        self._print(to_terminal(self.answer, self.bold, page, self.width, PASSAGE_LINES))
         left = len(self.answer.results) - self.shown
         if left > 0:
             self._print(f"({left} more: type :more)")
@@ -85,19 +97,21 @@ class Chat:
             return False
         if name in (":help", ":h", ":?"):
             self._print(HELP)
-        elif self.answer is None or not self.answer.results:
+        elif name not in (":more", ":src", ":why"):
+            self._print(f"Unknown command {name}; type :help.")
+        elif self.answer is None:
             self._print("Ask a question first.")
+        elif name == ":why":
+            self._why()
+        elif not self.answer.results:
+            self._print("The last question found nothing to show; :why says what was searched.")
         elif name == ":more":
             if self.shown >= len(self.answer.results):
                 self._print("No more results for this question.")
             else:
                 self._page()
-        elif name == ":src":
-            self._source(arg)
-        elif name == ":why":
-            self._why()
         else:
-            self._print(f"Unknown command {name}; type :help.")
+            self._source(arg)
         return True
 
     def _source(self, arg: str) -> None:
@@ -108,24 +122,39 @@ class Chat:
             self._print("Usage: :src N, where N is a result number such as 1.")
             return
         if not 1 <= rank <= self.shown:
-            self._print(f"There is no result {rank} on screen; choose 1 to {self.shown}.")
+            choose = "type :src 1" if self.shown == 1 else f"choose 1 to {self.shown}"
+            self._print(f"There is no result {rank} on screen; {choose}.")
             return
         result = self.answer.results[rank - 1]
-        self._print(section_to_terminal(self.answerer.section(result.passage_id)))
+        section = self.answerer.section(result.passage_id)
+        self._print(section_to_terminal(section, rank, self.width))
 
     def _why(self) -> None:
-        assert self.answer is not None
-        lines = [f"Searched for: {', '.join(self.answer.terms)}"]
-        if self.answer.corrections:
-            lines.append(self.answer.showing_results_for or "")
-        lines.append(
-            f"Confidence: {self.answer.confidence:.2f} (share of the question's weight the top passage covers)"
-        )
-        for result in self.answer.results[: max(self.shown, 1)]:
-            lines.append(f"[{result.rank}] matched: {', '.join(result.matched)} (score {result.score:.2f})")
-        if self.answer.unmatched:
-            lines.append(f"Not in any passage: {', '.join(self.answer.unmatched)}")
-        self._print("\n".join(lines))
+        """What was searched and how the results matched; after "nothing found", the closest
+        passages, which the confidence gate kept back."""
+        answer = self.answer
+        assert answer is not None
+        if answer.status == NO_QUESTION:
+            self._print("The last question had no words to search for: only words such as “the” or “is”.")
+            return
+        lines = [f"Searched for: {', '.join(answer.terms)}"]
+        if answer.corrections:
+            lines.append(answer.showing_results_for or "")
+        if answer.unmatched:
+            lines.append(f"Not in any passage: {', '.join(answer.unmatched)}")
+        lines.append(f"Confidence: {answer.confidence:.2f} (share of the question's weight the top passage covers)")
+        results = answer.results[: max(self.shown, 1)]
+        if not results:
+            results = self.answerer.answer(answer.question, CLOSEST, gate=False).results
+            lines.append(
+                "Closest passages (too weak to answer with):" if results else "No passage holds any of these words."
+            )
+        for result in results:
+            matched = ", ".join(result.matched) or "nothing"
+            lines.append(f"[{result.rank}] matched: {matched} (score {result.score:.2f})")
+            if not answer.results:
+                lines.append(f"    {citation_line(result.citation)}: “{result.sentence.strip()}”")
+        self._print("\n".join(line for text in lines for line in wrap(text, self.width, "", "    ")))
 
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -140,7 +169,7 @@ def chat(
     reloader: IndexReloader | None = None,
 ) -> int:
     """Run the REPL until :quit, Ctrl-D or Ctrl-C; a rebuilt index is picked up between lines."""
-    session = Chat(answerer, k, out)
+    session = Chat(answerer, k, out, terminal_width(out))
     interactive = stdin.isatty()
     if interactive:
         _start_history()

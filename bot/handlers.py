@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -45,11 +46,13 @@ from .answer import MAX_RESULTS, Answer, Answerer
 from .config import Settings
 from .examples import example_questions
 from .ratelimit import FloodLimit, Verdict
-from .render import citation_line
+from .render import citation_line, plural
 from .results_store import ResultSet, ResultStore
 from .telegram_html import (
     Rendered,
+    about,
     help_html,
+    inline_hint_html,
     inline_html,
     page_count,
     section_to_html,
@@ -70,11 +73,11 @@ CONFLICT_LOG_EVERY = 60.0
 
 MORE = "More results"
 PREVIOUS = "« Previous"
-SECTION = "Full section"
 BACK = "« Back to results"
+SECTIONS_PER_ROW = 3
 
 EXPIRED = "These results have expired. Please ask your question again."
-SLOW_DOWN = "You are sending questions faster than I can answer them well. Please wait a minute."
+SLOW_DOWN = "You are asking faster than I can answer well. Please try again in {seconds} s."
 AS_TEXT = "Please send me your question as text: I can only read words."
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_ALLOWED = "Sorry, only the bot's admins can do that."
@@ -275,21 +278,29 @@ async def allowlist_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     raise ApplicationHandlerStop
 
 
+def section_label(rank: int) -> str:
+    """The label of the button that opens result `rank`'s section."""
+    return f"Section [{rank}]"
+
+
 async def _within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Count one request against the user's flood limit; over it, tell them once per window."""
+    """Count one question against the user's flood limit; over it, say once when asking works
+    again. Only questions count: commands, paging and section buttons and stickers cost no search."""
     user = update.effective_user
     if user is None:
         return True
-    verdict = state(context).questions.check(user.id)
+    limit = state(context).questions
+    verdict = limit.check(user.id)
     if verdict is Verdict.ALLOW:
         return True
     query = update.callback_query
     if verdict is Verdict.NOTIFY:
-        log.info("a user reached the flood limit; telling them once")
+        log.info("a user reached the flood limit; telling them when to try again")
+        notice = SLOW_DOWN.format(seconds=limit.retry_after(user.id))
         if query is not None:
-            await _ack(query, SLOW_DOWN, alert=True)
+            await _ack(query, notice, alert=True)
         else:
-            await _reply(update, context, text(SLOW_DOWN))
+            await _reply(update, context, text(notice))
     elif query is not None:
         await _ack(query)
     return False
@@ -298,20 +309,27 @@ async def _within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
 # ---------------------------------------------------------------- questions
 
 
-def answer_keyboard(key: str, page: int, pages: int) -> InlineKeyboardMarkup:
-    """Paging buttons and "Full section" for one page of a stored result set."""
-    row = []
+def answer_keyboard(key: str, page: int, pages: int, shown: Sequence[int]) -> InlineKeyboardMarkup:
+    """Paging buttons, and one section button per result on the page (`shown`: their ranks)."""
+    paging = []
     if page > 0:
-        row.append(InlineKeyboardButton(PREVIOUS, callback_data=f"p:{key}:{page - 1}"))
+        paging.append(InlineKeyboardButton(PREVIOUS, callback_data=f"p:{key}:{page - 1}"))
     if page + 1 < pages:
-        row.append(InlineKeyboardButton(MORE, callback_data=f"p:{key}:{page + 1}"))
-    section = [InlineKeyboardButton(SECTION, callback_data=f"s:{key}:{page}")]
-    return InlineKeyboardMarkup([row, section] if row else [section])
+        paging.append(InlineKeyboardButton(MORE, callback_data=f"p:{key}:{page + 1}"))
+    # The button names the result it opens and carries its place in the result set, not the page.
+    sections = [InlineKeyboardButton(section_label(r), callback_data=f"s:{key}:{r - 1}") for r in shown]
+    rows = [sections[i : i + SECTIONS_PER_ROW] for i in range(0, len(sections), SECTIONS_PER_ROW)]
+    return InlineKeyboardMarkup([paging, *rows] if paging else rows)
+
+
+def _page_keyboard(key: str, answer: Answer, page: int, per_page: int) -> InlineKeyboardMarkup:
+    shown = answer.results[page * per_page : (page + 1) * per_page]
+    return answer_keyboard(key, page, page_count(answer, per_page), [r.rank for r in shown])
 
 
 async def _search(context: ContextTypes.DEFAULT_TYPE, question: str, k: int) -> tuple[Answer, Answerer]:
     """Answer in a worker thread, so one slow search never holds up other chats."""
-    # One read of the index: the answer and its "Full section" use the same one even if /reload
+    # One read of the index: the answer and its section buttons use the same one even if /reload
     # swaps it meanwhile.
     answerer = state(context).answerer.pinned()
     answer = await asyncio.to_thread(answerer.answer, question, k)
@@ -334,29 +352,38 @@ async def answer_question(
     markup = None
     if answer.results:
         key = st.results.put(answer, answerer.index)
-        markup = answer_keyboard(key, 0, page_count(answer, st.per_page))
-    rendered = to_html(answer, 0, st.per_page, echo=echo)
+        markup = _page_keyboard(key, answer, 0, st.per_page)
+    example = next((q for q in st.examples if q != answer.question), None)
+    rendered = to_html(answer, 0, st.per_page, echo=echo, example=example)
     await _reply(update, context, rendered, markup)
 
 
 async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A text message in a private chat is a question."""
+    """A text message in a private chat is a question; so is the caption of a photo or file."""
     message = update.effective_message
-    if message is None or not message.text or not await _within_limit(update, context):
+    if message is None:
         return
-    await answer_question(update, context, message.text)
+    question = message.text or message.caption
+    if not question or not await _within_limit(update, context):
+        return
+    await answer_question(update, context, question)
 
 
 def addressed_question(message: Message, bot: Bot) -> str | None:
     """The question in a group message that mentions or replies to the bot; None if not for it."""
-    body = message.text or ""
+    body = message.text or message.caption or ""
     mentioned = False
     if bot.username:
         pattern = re.compile(rf"@{re.escape(bot.username)}\b", re.IGNORECASE)
         if pattern.search(body):
             mentioned = True
             body = pattern.sub(" ", body)
-    for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
+    entities = (
+        message.parse_entities([MessageEntity.TEXT_MENTION])
+        if message.text
+        else message.parse_caption_entities([MessageEntity.TEXT_MENTION])
+    )
+    for entity, value in entities.items():
         if entity.user is not None and entity.user.id == bot.id:
             mentioned = True
             body = body.replace(value, " ", 1)
@@ -372,26 +399,28 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None:
         return
     question = addressed_question(message, context.bot)
-    if question is None or not await _within_limit(update, context):
+    if question is None:
         return
     if not question:
         name = f"@{context.bot.username}" if context.bot.username else "me"
         await _reply(update, context, text(f"Ask me after the mention, like: {name} who wrote the letter?"))
         return
-    await answer_question(update, context, question)
+    if await _within_limit(update, context):
+        await answer_question(update, context, question)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask question: the way to ask in groups (works in private chats too)."""
     message = update.effective_message
-    if message is None or not await _within_limit(update, context):
+    if message is None:
         return
     parts = (message.text or "").split(maxsplit=1)
     question = parts[1].strip() if len(parts) > 1 else ""
     if not question:
         await _reply(update, context, text("Write the question after the command: /ask who wrote the letter?"))
         return
-    await answer_question(update, context, question)
+    if await _within_limit(update, context):
+        await answer_question(update, context, question)
 
 
 async def not_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -403,8 +432,7 @@ async def not_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
             return  # not addressed to the bot
-    if await _within_limit(update, context):
-        await _reply(update, context, text(AS_TEXT))
+    await _reply(update, context, text(AS_TEXT))
 
 
 # ---------------------------------------------------------------- buttons
@@ -420,21 +448,19 @@ def _parse_callback(data: str | None) -> tuple[str, str, int] | None:
 
 async def _pressed_result_set(
     update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[CallbackQuery, str, ResultSet, int, int] | None:
-    """The result set a button points to, acknowledged: (query, key, kept, page, pages); None
-    when there is nothing to do (unparsable data, flood limit, or an expired set: "ask again")."""
+) -> tuple[CallbackQuery, str, ResultSet, int] | None:
+    """The result set a button points to, acknowledged: (query, key, kept, number); None when
+    there is nothing to do (unparsable data, or an expired set: "ask again")."""
     query = update.callback_query
     parsed = _parse_callback(query.data if query else None)
-    if query is None or parsed is None or not await _within_limit(update, context):
+    if query is None or parsed is None:
         return None
-    st = state(context)
-    kept = st.results.get(parsed[1])
+    kept = state(context).results.get(parsed[1])
     if kept is None:
         await _ack(query, EXPIRED)
         return None
     await _ack(query)
-    pages = page_count(kept.answer, st.per_page)
-    return query, parsed[1], kept, min(parsed[2], pages - 1), pages
+    return query, parsed[1], kept, parsed[2]
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -442,21 +468,23 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     pressed = await _pressed_result_set(update, context)
     if pressed is None:
         return
-    query, key, kept, page, pages = pressed
-    rendered = to_html(kept.answer, page, state(context).per_page)
-    await edit_rendered(context.bot, query, rendered, answer_keyboard(key, page, pages))
+    query, key, kept, page = pressed
+    per_page = state(context).per_page
+    page = min(page, page_count(kept.answer, per_page) - 1)
+    rendered = to_html(kept.answer, page, per_page)
+    await edit_rendered(context.bot, query, rendered, _page_keyboard(key, kept.answer, page, per_page))
 
 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """"Full section": the whole section around the page's first passage, with a way back."""
+    """"Section [n]": the whole section around result n, with a way back to its page."""
     pressed = await _pressed_result_set(update, context)
     if pressed is None:
         return
-    query, key, kept, page, _ = pressed
-    st = state(context)
-    result = kept.answer.results[page * st.per_page]
+    query, key, kept, number = pressed
+    result = kept.answer.results[min(number, len(kept.answer.results) - 1)]
     section = await asyncio.to_thread(Answerer(kept.index).section, result.passage_id)
-    rendered = section_to_html(section, focus=result.citation.start, url=result.citation.url)
+    rendered = section_to_html(section, focus=result.citation.start, url=result.citation.url, rank=result.rank)
+    page = (result.rank - 1) // state(context).per_page
     back = InlineKeyboardMarkup([[InlineKeyboardButton(BACK, callback_data=f"p:{key}:{page}")]])
     await edit_rendered(context.bot, query, rendered, back)
 
@@ -506,16 +534,43 @@ def _inline_results(answer: Answer, plain: bool) -> list[InlineQueryResultArticl
     return results
 
 
+def _inline_hint(context: ContextTypes.DEFAULT_TYPE, title: str) -> InlineQueryResultArticle:
+    """The one result shown when there is nothing to offer: what to type, and an example."""
+    st = state(context)
+    examples = st.examples
+    description = f"For example: {examples[0]}" if examples else "I reply with the passages that answer it."
+    rendered = inline_hint_html(st.answerer.index.documents, context.bot.username)
+    return InlineQueryResultArticle(
+        id="hint",
+        title=shorten(title, 120),
+        description=shorten(description, 200),
+        input_message_content=InputTextMessageContent(
+            rendered.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        ),
+    )
+
+
 async def inline_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Inline mode: up to 10 passages with their citations, ready to send to any chat."""
+    """Inline mode: up to 10 passages with their citations, ready to send to any chat; a hint
+    saying what to type when the query is empty, matches nothing or comes too fast."""
     query = update.inline_query
     if query is None:
         return
+    st = state(context)
     question = query.query.strip()
-    if not question or state(context).inline.check(query.from_user.id) is not Verdict.ALLOW:
-        await query.answer([], cache_time=5, is_personal=True)
+    asking = f"Type a question about {about(st.answerer.index.documents)}"
+    if not question:
+        await query.answer([_inline_hint(context, asking)], cache_time=5, is_personal=True)
+        return
+    if st.inline.check(query.from_user.id) is not Verdict.ALLOW:
+        wait = f"Too many questions: try again in {st.inline.retry_after(query.from_user.id)} s"
+        await query.answer([_inline_hint(context, wait)], cache_time=5, is_personal=True)
         return
     answer, _ = await _search(context, question, INLINE_RESULTS)
+    if not answer.results:
+        hint = _inline_hint(context, f"Nothing found. {asking}")
+        await query.answer([hint], cache_time=5, is_personal=True)
+        return
     try:
         await query.answer(_inline_results(answer, plain=False), cache_time=60)
     except BadRequest as err:
@@ -530,8 +585,6 @@ async def inline_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: which articles the bot knows, and three example questions as buttons."""
-    if not await _within_limit(update, context):
-        return
     st = state(context)
     index = st.answerer.index
     rendered = start_html(index.documents, len(index.passages), bool(st.examples))
@@ -541,8 +594,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: how to ask, the commands, what the citations mean."""
-    if await _within_limit(update, context):
-        await _reply(update, context, help_html(context.bot.username))
+    await _reply(update, context, help_html(context.bot.username))
 
 
 def _sources_page(answerer: Answerer, offset: int) -> tuple[Rendered, InlineKeyboardMarkup | None]:
@@ -559,9 +611,8 @@ def _sources_page(answerer: Answerer, offset: int) -> tuple[Rendered, InlineKeyb
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sources: the documents with title, sections and link, a page at a time."""
-    if await _within_limit(update, context):
-        rendered, markup = _sources_page(state(context).answerer, 0)
-        await _reply(update, context, rendered, markup)
+    rendered, markup = _sources_page(state(context).answerer, 0)
+    await _reply(update, context, rendered, markup)
 
 
 async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -582,8 +633,7 @@ async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have (private chats only)."""
-    if await _within_limit(update, context):
-        await _reply(update, context, text(UNKNOWN_COMMAND))
+    await _reply(update, context, text(UNKNOWN_COMMAND))
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -610,7 +660,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         st.answerer.index = index  # one attribute swap: questions already running keep their index
         st.examples = await asyncio.to_thread(example_questions, st.answerer)
     log.info("reloaded: %d documents, %d passages", len(index.documents), len(index.passages))
-    summary = f"Reloaded: {len(index.documents)} document(s), {len(index.passages)} passages."
+    summary = f"Reloaded: {plural(len(index.documents), 'document')}, {plural(len(index.passages), 'passage')}."
     await _reply(update, context, text("\n".join([summary, *notes[-5:]])))
 
 

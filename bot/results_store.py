@@ -26,7 +26,7 @@ class ResultSet:
     """One question's ranked results, kept for its buttons."""
 
     answer: Answer
-    index: Index  # the index that answered: "Full section" reads the same passages after a /reload
+    index: Index  # the index that answered: the section buttons read the same passages after a /reload
     created: float
 
 

@@ -31,7 +31,7 @@ from index import load_or_build
 
 from . import handlers
 from .answer import Answerer
-from .config import ConfigError, Settings
+from .config import DEFAULT_API_URL, ConfigError, Settings
 from .examples import example_questions
 from .logsafe import RedactingFilter, secret_parts, setup_logging
 from .ratelimit import FloodLimit
@@ -131,13 +131,13 @@ def build_application(settings: Settings, answerer: Answerer) -> Application:
         ("reload", handlers.reload_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=message))
+    # A photo or file with a caption is asked like a text: the caption is the question.
+    asked = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
     application.add_handler(
-        MessageHandler(message & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
-                       handlers.question_message)
+        MessageHandler(message & filters.ChatType.PRIVATE & asked, handlers.question_message)
     )
     application.add_handler(
-        MessageHandler(message & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND,
-                       handlers.group_message)
+        MessageHandler(message & filters.ChatType.GROUPS & asked, handlers.group_message)
     )
     application.add_handler(
         MessageHandler(message & filters.ChatType.PRIVATE & filters.COMMAND, handlers.unknown_command)
@@ -208,6 +208,15 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     try:
         asyncio.run(_serve(application, settings, args, webhook_url, secret))
     except InvalidToken:
+        if settings.api_url != DEFAULT_API_URL:
+            # A local Bot API server answers 404 for a wrong path just as for a wrong token.
+            message = (
+                f"qabot: the Bot API at {settings.api_url} rejected the bot token or has no such path "
+                f"(tried {_tried(settings)}); check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL in .env "
+                "or the environment"
+            )
+            print(redactor.redact(message), file=sys.stderr)
+            return EXIT_USAGE
         print(
             "qabot: Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN in .env "
             "or the environment (a new token comes from @BotFather)",
@@ -215,8 +224,8 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     except NetworkError as err:
-        print(f"qabot: cannot reach the Telegram Bot API at {settings.api_url}: "
-              f"{_one_line(redactor, err)}", file=sys.stderr)
+        where = redactor.redact(f"{settings.api_url} (tried {_tried(settings)})")
+        print(f"qabot: cannot reach the Telegram Bot API at {where}: {_one_line(redactor, err)}", file=sys.stderr)
         return 1
     except OSError as err:  # e.g. the webhook port is taken
         print(f"qabot: cannot start the bot: {_one_line(redactor, err)}", file=sys.stderr)
@@ -225,6 +234,11 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         print(f"qabot: Telegram refused to start the bot: {_one_line(redactor, err)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _tried(settings: Settings) -> str:
+    """The first request's URL, with the token left out."""
+    return f"{settings.api_url}<token>/getMe"
 
 
 def _one_line(redactor: RedactingFilter, err: BaseException) -> str:

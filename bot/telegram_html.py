@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from index import DocumentInfo
 
-from .answer import ANSWERED, NO_QUESTION, SMALL_TALK, Answer, Citation, Result, Section
-from .render import citation_line
+from .answer import ANSWERED, SMALL_TALK, Answer, Citation, Result, Section
+from .render import citation_line, plural
 
 MAX_UTF16 = 4096  # Telegram's limit for one message's text, after entities are parsed
 LONG_PASSAGE = 300  # passages longer than this (characters shown) fold into an expandable quote
@@ -185,16 +185,18 @@ def page_count(answer: Answer, per_page: int) -> int:
     return -(-len(answer.results) // max(per_page, 1))
 
 
-def to_html(answer: Answer, page: int = 0, per_page: int = 3, *, echo: bool = False) -> Rendered:
+def to_html(
+    answer: Answer, page: int = 0, per_page: int = 3, *, echo: bool = False, example: str | None = None
+) -> Rendered:
     """One page of an answer: best sentence, the passages (matched words bold), one citation each.
 
-    Answers without results become the "nothing found" message. `echo` repeats the question first
-    (for questions the user did not type, such as example buttons).
+    Answers without results become the "nothing found" message, which suggests `example`. `echo`
+    repeats the question first (for questions the user did not type, such as example buttons).
     """
     if answer.status == SMALL_TALK:
         return text(answer.note or "")
     if answer.status != ANSWERED or not answer.results:
-        return not_found_html(answer)
+        return not_found_html(answer, example, echo=echo)
     per_page = max(per_page, 1)
     page = min(max(page, 0), page_count(answer, per_page) - 1)
     shown = answer.results[page * per_page : (page + 1) * per_page]
@@ -275,32 +277,33 @@ def notices(answer: Answer) -> list[str]:
     return answer.notices()
 
 
-def not_found_html(answer: Answer) -> Rendered:
-    """Nothing to show: say so plainly, then what the bot can answer (from the Answer's note)."""
-    if answer.status == NO_QUESTION:
-        first = bold(text("Please ask a question in words."))
-    elif answer.question:
-        first = bold(text("Nothing found for ")) + text(f"“{shorten(answer.question, 300)}”.")
-    else:
-        first = bold(text("Nothing found."))
-    note = answer.note or "I found no passage with the words of your question."
+def not_found_html(answer: Answer, example: str | None = None, *, echo: bool = False) -> Rendered:
+    """Nothing to show: the Answer's note (one sentence saying so, then what the articles cover),
+    and a suggestion: an example question the bot answers, or /sources. `echo` as in to_html."""
+    note = answer.note or "Sorry, I found no passage with the words of your question."
     extra = [n for n in notices(answer) if n != answer.note]
+    if example:
+        suggestion = text(f"Try for example: “{shorten(example, 200)}”, or send /sources.")
+    else:
+        suggestion = text("Try other words, or send /sources to see what I know.")
+    asked = italic(text("Q: " + shorten(answer.question, 300))) if echo else EMPTY
     return join(
-        [
-            first + text(" " + shorten(note, 1500)),
-            *(italic(text(shorten(n, 400))) for n in extra),
-            text("Try other words, or send /sources to see what I know."),
-        ],
+        [asked, text(shorten(note, 1500)), *(italic(text(shorten(n, 400))) for n in extra), suggestion],
         PARAGRAPH,
     )
 
 
-def section_to_html(section: Section, focus: int | None = None, url: str | None = None) -> Rendered:
-    """A whole section: heading, then each paragraph (`focus`, a passage start, in bold)."""
+def section_to_html(
+    section: Section, focus: int | None = None, url: str | None = None, rank: int | None = None
+) -> Rendered:
+    """A whole section: heading ("[rank] " first when it is a result's), then each paragraph
+    (`focus`, a passage start, in bold)."""
     heading = shorten(section.title, 200) + (
         f" - {shorten(section.section, 150)}" if section.section else ""
     )
     head = bold(link(url, text(heading)))
+    if rank is not None:
+        head = text(f"[{rank}] ") + head
     paragraphs = section.passages
     label = "paras" if len({p.paragraph for p in paragraphs}) > 1 else "para"
     numbers = sorted({p.paragraph for p in paragraphs})
@@ -338,20 +341,36 @@ def inline_html(result: Result) -> Rendered:
 # ---------------------------------------------------------------- commands
 
 
+def about(documents: Sequence[DocumentInfo]) -> str:
+    """What the bot answers about, in a few words: "the article “T”" or "the 8 articles I know"."""
+    if len(documents) == 1:
+        return f"the article “{shorten(documents[0].title, 100)}”"
+    return f"the {len(documents)} articles I know"
+
+
+def inline_hint_html(documents: Sequence[DocumentInfo], bot_username: str | None) -> Rendered:
+    """What the inline hint sends when picked: how to ask the bot."""
+    me = f"@{bot_username}" if bot_username else "the bot"
+    return text(
+        f"I answer questions about {about(documents)}, quoting the passages that answer them. "
+        f"Type {me} and a question in any chat, or ask me in a private chat."
+    )
+
+
 def start_html(documents: Sequence[DocumentInfo], passages: int, has_examples: bool) -> Rendered:
     """/start: which articles the bot knows and how many passages, then the example questions."""
     if len(documents) == 1:
         doc = documents[0]
         known = text("I answer questions about the article ") + bold(text(shorten(doc.title, 300)))
-        known = known + text(f" ({passages} passages).")
+        known = known + text(f" ({plural(passages, 'passage')}).")
     else:
         listed = [
-            text("• ") + bold(text(shorten(d.title, 200))) + text(f" ({d.passages} passages)")
+            text("• ") + bold(text(shorten(d.title, 200))) + text(f" ({plural(d.passages, 'passage')})")
             for d in documents[:10]
         ]
         more = [text(f"…and {len(documents) - 10} more: see /sources.")] if len(documents) > 10 else []
         known = join(
-            [text(f"I answer questions about {len(documents)} articles ({passages} passages):"),
+            [text(f"I answer questions about {len(documents)} articles ({plural(passages, 'passage')}):"),
              *listed, *more]
         )
     how = text(
@@ -379,7 +398,7 @@ def help_html(bot_username: str | None) -> Rendered:
                 "title opens the article."
             ),
             bold(text("Buttons")),
-            text("More results: the next passages. Full section: the whole section around one."),
+            text("More results: the next passages. Section [n]: the whole section around result n."),
             bold(text("Commands")),
             text(
                 "/start – what I know, with example questions\n"
@@ -405,15 +424,14 @@ def sources_html(documents: Sequence[DocumentInfo], offset: int = 0, total: int 
         blocks.append(italic(text(f"Documents {offset + 1}-{offset + len(documents)} of {total}")))
     used = sum(b.size + 2 for b in blocks)
     for n, doc in enumerate(documents):
+        # The title carries the link: a second line with the bare URL showed it twice.
         lines = [bold(link(doc.url, text(shorten(doc.title, 300))))]
-        facts = [f"{doc.passages} passages"]
+        facts = [plural(doc.passages, "passage")]
         if doc.published:
             facts.append(f"published {shorten(doc.published, 40)}")
         lines.append(text(", ".join(facts)))
         if doc.sections:
             lines.append(text("Sections: " + shorten("; ".join(doc.sections), 600)))
-        if doc.url and _SAFE_URL.fullmatch(doc.url) and len(doc.url) <= MAX_LINK:
-            lines.append(link(doc.url, text(shorten(doc.url, 200))))
         block = join(lines)
         if used + block.size + 100 > MAX_UTF16:
             blocks.append(italic(text(f"…and {len(documents) - n} more.")))

@@ -65,6 +65,8 @@ def split_document(doc: Document, sentences: bool = True) -> list[Passage]:
         if _is_heading(text) and i + 1 < len(blocks):
             section = text.lstrip("#").strip()
             in_promo = bool(_PROMO_HEADING.search(section))
+            if section.casefold().split() == doc.title.casefold().split():
+                section = None  # a Markdown H1 repeating the title: citations would name it twice
             continue
         if in_promo:
             continue

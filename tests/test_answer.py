@@ -98,3 +98,36 @@ def test_section_stays_within_its_document(tmp_path) -> None:
     section = answerer.section(top.passage_id)
     assert section.section == "Budget"
     assert [p.text for p in section.passages] == ["First budget line of b.", "Second budget line of b."]
+
+
+def test_not_found_names_the_articles_when_there_are_several(tmp_path) -> None:
+    """Issue 12 item 5: with several articles, "It covers:" listed some articles' section headings
+    and left out articles without headings; it names the articles, a few, then how many more."""
+    from index import build_index, load_index
+
+    for n, name in enumerate(["alpha", "bravo", "charlie", "delta", "echo"]):
+        body = f"Story {name} tells of the {name} harbor.\n\nThe {name} harbor opened in spring.\n"
+        if n % 2:
+            body = f"Harbor news\n\n{body}"  # a section heading in some of them
+        (tmp_path / f"{name}.txt").write_text(f"The {name} story\n\n{body}", encoding="utf-8")
+    build_index([tmp_path], tmp_path / "ix.json")
+    answer = Answerer(load_index(tmp_path / "ix.json")).answer("zebras")
+    assert answer.note is not None
+    assert answer.note.startswith("I could not find that in the 5 articles I know")
+    assert "They include “The alpha story”, “The bravo story”, “The charlie story” and 2 more." in answer.note
+    assert "Harbor news" not in answer.note
+
+
+def test_not_found_with_one_article_lists_its_sections(answerer: Answerer) -> None:
+    note = answerer.answer("zebras").note or ""
+    assert note.endswith("It covers: 287(g) program, Letter endorsed and No change overnight.")
+
+
+def test_a_long_question_is_cut_at_a_word_boundary(answerer: Answerer) -> None:
+    """Issue 12 item 12: a 10,000-character question was cut mid-word ("does not mention immi.")."""
+    question = "police immigration " * 530  # character 1000 falls inside "immigration"
+    assert question[999:1001].isalpha()
+    answer = answerer.answer(question)
+    assert answer.question.split()[-1] in ("police", "immigration")
+    assert not [w for w in answer.unmatched if w not in ("police", "immigration")]
+    assert any("first 1000 characters" in n for n in answer.notices())

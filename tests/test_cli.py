@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,8 +71,9 @@ def test_ask_reads_questions_from_stdin_one_per_line(workdir: Path) -> None:
 def test_text_output_has_sentence_passage_and_citation_line(workdir: Path) -> None:
     proc = run(["ask", "what is the 287(g) program?"], workdir)
     assert proc.returncode == 0
-    assert proc.stdout.startswith("» ")
-    assert "[1] " in proc.stdout
+    # The best sentence is the whole top passage here: shown once, as [1].
+    assert proc.stdout.startswith("[1] The 287(g) program, which existed")
+    assert "» " not in proc.stdout.split("\n\n")[0]
     assert "Push for police to stop working with US immigration agencies - 287(g) program, para 4" in proc.stdout
     assert "\x1b[" not in proc.stdout  # not a terminal: no bold escape codes
 
@@ -175,3 +177,18 @@ def test_questions_in_english_or_misspelt_need_no_nltk(workdir: Path) -> None:
     proc = python_code(code, workdir)
     assert "NLTK False" in proc.stdout, proc.stdout + proc.stderr
     assert "Showing results for mayorkas (not mayorkus)" in proc.stdout
+
+
+def test_a_missing_index_names_the_command_that_builds_it_there(workdir: Path) -> None:
+    """Issue 12 item 13: `ask --index missing.json` said "run `qabot index`", which writes elsewhere."""
+    proc = run(["ask", "--index", "missing.json", "police"], workdir)
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert line.count("\n") == 0
+    command = re.search(r"`(qabot index [^`]*)`", line)
+    assert command is not None and "--out missing.json" in command.group(1), line
+    # The named command builds exactly the index that was missing.
+    built = run(command.group(1).split()[1:], workdir)
+    assert built.returncode == 0, built.stderr
+    answered = run(["ask", "--index", "missing.json", "What is the 287(g) program?"], workdir)
+    assert answered.returncode == 0 and "287(g) program, para 4" in answered.stdout

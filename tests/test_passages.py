@@ -66,3 +66,23 @@ def test_markdown_front_matter_gives_metadata(tmp_path: Path) -> None:
     )
     passages = split_document(doc)
     assert [(p.section, p.text) for p in passages] == [("Money", "The council approved the budget.")]
+
+
+def test_a_heading_that_repeats_the_title_is_not_a_section(tmp_path: Path) -> None:
+    """Issue 12 item 7: front matter's title, then the same as a Markdown H1, cited
+    "City council approves new harbor bridge - City council approves new harbor bridge"."""
+    from bot.answer import Answerer
+    from bot.render import citation_line
+    from index import build_index, load_index
+
+    (tmp_path / "bridge.md").write_text(
+        "---\ntitle: City council approves new harbor bridge\n---\n\n"
+        "# City council approves new harbor bridge\n\nThe council voted for the bridge on Monday.\n\n"
+        "## Costs\n\nThe bridge costs nine million.\n",
+        encoding="utf-8",
+    )
+    build_index([tmp_path], tmp_path / "ix.json")
+    answerer = Answerer(load_index(tmp_path / "ix.json"))
+    first = answerer.answer("council voted bridge").results[0]
+    assert citation_line(first.citation) == "City council approves new harbor bridge, para 1"
+    assert answerer.index.documents[0].sections == ("Costs",)

@@ -39,14 +39,14 @@ def test_sources_pages_and_a_rebuilt_index_is_picked_up_without_restart(
 
         # A rebuild beside the running bot (a new topic word) is answered from without a restart.
         emulator.user_sends("lighthouse plan", user_id=4102)
-        assert "Nothing found" in emulator.wait_for_bot_message(4102)["text"]
+        assert "I could not find that" in emulator.wait_for_bot_message(4102)["text"]
         write_docs(docs, 23, topic="lighthouse")
         build_index([docs], index)
         deadline = time.monotonic() + 20
         while True:
             emulator.user_sends("lighthouse plan", user_id=4102)
             text = emulator.wait_for_bot_message(4102)["text"]
-            if "lighthouse" in text and "Nothing found" not in text:
+            if "lighthouse" in text and "I could not find that" not in text:
                 break
             assert time.monotonic() < deadline, "the rebuilt index was not picked up"
             time.sleep(1.5)

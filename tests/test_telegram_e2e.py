@@ -8,6 +8,7 @@ the bot may have been rejected.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,6 +168,7 @@ def test_start_lists_the_article_and_example_questions_that_answer(
     assert f"{len(index.passages)} passages" in welcome["text"]
     examples = buttons(welcome)
     assert len(examples) == 3 and all(q.endswith("?") for q in examples)
+    assert examples[0] == "What is the 287(g) program?"  # the article's subject, in good English
 
     for example in examples:
         start = last_call_index(emu)
@@ -188,7 +190,7 @@ def test_question_gets_typing_then_one_cited_html_answer(emu: BotApiEmulator, si
     assert {"bold", "italic"} <= entity_types(answer)
     assert entity_types(answer) & {"blockquote", "expandable_blockquote"}
     assert any("secretary" in b.lower() for b in bold_texts(answer)[1:])  # [0]: the best sentence
-    assert buttons(answer) == ["More results", "Full section"]
+    assert buttons(answer) == ["More results", "Section [1]", "Section [2]", "Section [3]"]
     data = [b["callback_data"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
     assert all(len(d.encode()) < 64 for d in data)
     wait_quiet(emu, 0.5)
@@ -209,11 +211,35 @@ def test_more_results_pages_by_editing_the_same_message(emu: BotApiEmulator, sin
     assert len(emu.chat_messages(1103)) == 1
 
 
+def test_every_result_on_a_page_opens_its_own_section(
+    emu: BotApiEmulator, since: int, article_index_path: Path
+) -> None:
+    """Issue 12 item 1: "Full section" opened only the page's first result ([4] on page 2)."""
+    answer = ask(emu, "immigration police", 1191)
+    _, edit = press(emu, answer, "More results")
+    page2 = edit.result
+    assert buttons(page2) == ["« Previous", "More results", "Section [4]", "Section [5]", "Section [6]"]
+    index = load_index(article_index_path)
+    for rank in (4, 5, 6):
+        _, edit = press(emu, page2, f"Section [{rank}]")
+        section = edit.result
+        # The section is the one around result [rank]: its heading says so, and that passage is bold.
+        assert section["text"].startswith(f"[{rank}] {ARTICLE_TITLE}")
+        cited = re.search(rf"\[{rank}\] {re.escape(ARTICLE_TITLE)}(?: - ([^\n]+))?, para (\d+)", page2["text"])
+        assert cited is not None
+        paragraph = int(cited.group(2))
+        passage = next(p for p in index.passages if p.paragraph == paragraph)
+        assert f"({paragraph}) {passage.text.strip()[:60]}" in " ".join(bold_texts(section))
+        _, edit = press(emu, section, "« Back to results")
+        assert edit.result["text"] == page2["text"]  # back to page 2, not page 1
+        page2 = edit.result
+
+
 def test_full_section_shows_the_section_and_leads_back(emu: BotApiEmulator, since: int) -> None:
     answer = ask(emu, "What is the 287(g) program?", 1104)
-    _, edit = press(emu, answer, "Full section")
+    _, edit = press(emu, answer, "Section [1]")
     section = edit.result
-    assert section["text"].startswith(f"{ARTICLE_TITLE} - 287(g) program")
+    assert section["text"].startswith(f"[1] {ARTICLE_TITLE} - 287(g) program")
     assert "Secure Communities program was ended by Barack Obama" in section["text"]
     assert buttons(section) == ["« Back to results"]
     _, edit = press(emu, section, "« Back to results")
@@ -237,8 +263,9 @@ def test_expired_result_set_gets_a_polite_ask_again(emu: BotApiEmulator, since: 
 def test_nothing_found_says_so_and_what_the_bot_knows(emu: BotApiEmulator, since: int) -> None:
     reply = ask(emu, "zebras and unicorns", 1106)
     text = reply["text"]
-    assert text.startswith("Nothing found for “zebras and unicorns”.")
-    assert ARTICLE_TITLE in text and "287(g) program" in text
+    assert text.startswith(f"I could not find that in the article “{ARTICLE_TITLE}”: it does not mention")
+    assert "It covers: 287(g) program" in text
+    assert text.endswith("Try for example: “What is the 287(g) program?”, or send /sources.")
     assert "reply_markup" not in reply
     assert not entity_types(reply) & {"blockquote", "expandable_blockquote"}  # no passage shown
 
@@ -257,8 +284,8 @@ def test_html_in_a_question_comes_back_as_literal_text(
     sent = bot_messages_to(emu, 1107, since)[-1]
     assert sent.params["parse_mode"] == "HTML"  # no plain-text fallback was needed
     parse_telegram_html(sent.params["text"])
-    if reply["text"].startswith("Nothing found"):
-        assert question in reply["text"]
+    if reply["text"].startswith("I could not find that"):
+        assert "zebra" in reply["text"]  # named as written, not as markup
     else:
         assert cites(reply["text"])
     assert "text_link" not in entity_types(reply)
@@ -312,10 +339,18 @@ def test_inline_query_offers_cited_passages_ready_to_send(emu: BotApiEmulator, s
     inline_id = emu.user_picks_inline_result(query, results[0]["id"])
     assert inline_id
 
-    empty = emu.user_inline_query("   ", user_id=1108)
-    call = emu.wait_for_call("answerInlineQuery", lambda c: c.params["inline_query_id"] == empty,
+
+@pytest.mark.parametrize("query", ["", "   ", "zebras and unicorns"])
+def test_an_empty_or_unmatched_inline_query_gets_a_hint(emu: BotApiEmulator, since: int, query: str) -> None:
+    """Issue 12 item 8: these returned no results at all."""
+    asked = emu.user_inline_query(query, user_id=1108)
+    call = emu.wait_for_call("answerInlineQuery", lambda c: c.params["inline_query_id"] == asked,
                              after_call_index=since)
-    assert call.params["results"] == []
+    [hint] = call.params["results"]
+    assert hint["title"].endswith(f"Type a question about the article “{ARTICLE_TITLE}”")
+    assert hint["description"] == "For example: What is the 287(g) program?"
+    plain, _ = parse_telegram_html(hint["input_message_content"]["message_text"])
+    assert f"Type @{BOT} and a question" in plain
 
 
 def test_stickers_and_photos_get_asked_for_text(emu: BotApiEmulator, since: int) -> None:
@@ -326,12 +361,53 @@ def test_stickers_and_photos_get_asked_for_text(emu: BotApiEmulator, since: int)
     assert "question as text" in emu.wait_for_bot_message(1109, after_call_index=start)["text"]
 
 
+def test_a_caption_is_read_as_the_question(emu: BotApiEmulator, since: int) -> None:
+    """Issue 12 item 3: a photo or a file with a caption got "send me your question as text"."""
+    emu.user_sends_photo("What is the 287(g) program?", user_id=1190)
+    answer = emu.wait_for_bot_message(1190, after_call_index=since)
+    assert cites(answer["text"]) and "287(g) program" in answer["text"]
+    start = last_call_index(emu)
+    emu.user_sends_document("ICE detainers", user_id=1190)
+    answer = emu.wait_for_bot_message(1190, after_call_index=start)
+    assert cites(answer["text"]) and "detainers" in answer["text"]
+    group, start = -1001190, last_call_index(emu)
+    asked = emu.user_sends_photo(f"@{BOT} who is Mayorkas?", user_id=2190, chat_id=group, chat_type="supergroup")
+    answer = emu.wait_for_bot_message(group, after_call_index=start)
+    assert answer["reply_to_message"]["message_id"] == asked["message_id"]
+    assert cites(answer["text"]) and "Mayorkas" in answer["text"]
+
+
 def test_help_and_sources(emu: BotApiEmulator, since: int) -> None:
     help_text = ask(emu, "/help", 1120)["text"]
     assert "/sources" in help_text and "para 4" in help_text and f"@{BOT}" in help_text
     sources = ask(emu, "/sources", 1120)["text"]
     assert ARTICLE_TITLE in sources and "Sections: 287(g) program; Letter endorsed" in sources
+    assert "\n15 passages\n" in sources
     assert "don't know that command" in ask(emu, "/nosuchcommand", 1120)["text"]
+
+
+def test_exploring_the_bot_does_not_count_as_questions(emu: BotApiEmulator, since: int) -> None:
+    """Issue 12 item 2: /start, /help, /sources, buttons and stickers counted against the question
+    limit, so a newcomer exploring for a minute was told to slow down."""
+    user = 1135
+    welcome = ask(emu, "/start", user)
+    ask(emu, "/help", user)
+    ask(emu, "/sources", user)
+    start = last_call_index(emu)
+    emu.user_sends_sticker(user_id=user)
+    assert "question as text" in emu.wait_for_bot_message(user, after_call_index=start)["text"]
+    answer = ask(emu, "immigration police", user)  # question 1
+    _, section = press(emu, answer, "Section [1]")
+    _, page = press(emu, section.result, "« Back to results")
+    press(emu, page.result, "More results")
+    start = last_call_index(emu)
+    emu.user_presses(welcome, buttons(welcome)[0])  # question 2: an example asks a question
+    emu.wait_for_bot_message(user, after_call_index=start)
+    for n in range(RATE_LIMIT - 2):  # questions 3 to 5
+        assert cites(ask(emu, f"What did the letter to Mayorkas ask for? ({n})", user)["text"])
+    notice = ask(emu, "ICE detainers", user)["text"]
+    match = re.fullmatch(r"You are asking faster than I can answer well\. Please try again in (\d+) s\.", notice)
+    assert match is not None and 1 <= int(match.group(1)) <= 60, notice
 
 
 def test_flood_gets_answers_up_to_the_limit_and_one_slow_down_notice(
@@ -346,7 +422,7 @@ def test_flood_gets_answers_up_to_the_limit_and_one_slow_down_notice(
     wait_quiet(emu, 1.5)
     texts = [c.params["text"] for c in bot_messages_to(emu, flooder, since)]
     notices = [t for t in texts if "faster than I can answer" in t]
-    assert len(notices) == 1
+    assert len(notices) == 1 and "try again in " in notices[0]
     assert len(texts) == RATE_LIMIT + 1
     assert all(cites(check) for check in (parse_telegram_html(t)[0] for t in texts if t not in notices))
     # Another user is not slowed down by the flood.
@@ -356,7 +432,7 @@ def test_flood_gets_answers_up_to_the_limit_and_one_slow_down_notice(
 def test_reload_is_for_admins_only(emu: BotApiEmulator, since: int) -> None:
     assert "only the bot's admins" in ask(emu, "/reload", 1140)["text"]
     reply = ask(emu, "/reload", ADMIN)["text"]
-    assert reply.startswith("Reloaded: 1 document(s), ")
+    assert reply.startswith("Reloaded: 1 document, ")
     assert cites(ask(emu, "ICE detainers", ADMIN)["text"])  # still answering afterwards
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 
@@ -48,7 +49,8 @@ def test_flood_limit_window_slides_and_forgets_idle_users() -> None:
     assert limit.check(1) is Verdict.NOTIFY
     clock.now += 5  # the first request left the window, the second has not
     assert limit.check(1) is Verdict.ALLOW
-    assert limit.check(1) is Verdict.DROP  # still told in this window
+    assert limit.check(1) is Verdict.NOTIFY  # a new burst: told again, with its own waiting time
+    assert limit.check(1) is Verdict.DROP
     for user in range(100, 200):
         limit.check(user)
     clock.now += 30
@@ -130,3 +132,35 @@ def test_example_questions_are_answered_by_different_passages(answerer: Answerer
 def test_the_telegram_renderer_does_not_need_python_telegram_bot() -> None:
     code = "import sys, bot.telegram_html; sys.exit('telegram' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_flood_limit_says_when_asking_works_again_and_it_does() -> None:
+    """Issue 12 item 2: the notice names the wait, and after that wait a question is allowed."""
+    clock = Clock()
+    limit = FloodLimit(3, 60.0, clock)
+    assert limit.retry_after(7) == 0
+    for _ in range(3):
+        assert limit.check(7) is Verdict.ALLOW
+        clock.now += 10
+    assert limit.check(7) is Verdict.NOTIFY
+    wait = limit.retry_after(7)
+    assert wait == 30  # the first question, 30 s ago, leaves the 60 s window in 30 s
+    clock.now += wait - 1
+    assert limit.check(7) is Verdict.DROP
+    clock.now += 1
+    assert limit.check(7) is Verdict.ALLOW
+    assert limit.retry_after(8) == 0  # other users are not affected
+
+
+def test_example_questions_are_well_formed_and_about_the_main_subject(answerer: Answerer) -> None:
+    """Issue 12 item 6: no "say about DHS Secretary"; the article's subject (287(g)) comes first."""
+    questions = example_questions(answerer)
+    assert len(questions) == 3
+    assert "287(g)" in questions[0]
+    for question in questions:
+        # The named thing keeps its article: "What is the X?" / "What does it say about the X?".
+        assert re.fullmatch(r"What (is|are) the [^?]+\?|What does it say about the [^?]+\?", question), question
+        answer = answerer.answer(question, 1)
+        assert answer.status == ANSWERED and not answer.low_confidence
+        named = question.split(" the ", 1)[1].rstrip("?")
+        assert named.lower() in answer.results[0].text.lower()  # the top passage is about it

@@ -21,6 +21,7 @@ from bot.telegram_html import (
     to_html,
     utf16_len,
 )
+from index import DocumentInfo
 from tests.emulator import check_telegram_html
 from tests.emulator.html_check import parse_telegram_html
 
@@ -168,10 +169,26 @@ def test_nothing_found_names_the_article_and_what_it_covers(answerer: Answerer) 
     answer = answerer.answer("zebras and unicorns", 30)
     assert not answer.results
     plain = shown(to_html(answer))
-    assert plain.startswith("Nothing found for “zebras and unicorns”.")
-    assert "Push for police to stop working with US immigration agencies" in plain
+    assert plain.startswith(
+        "I could not find that in the article “Push for police to stop working with US immigration "
+        "agencies”: it does not mention “zebras” or “unicorns”."
+    )
     assert "287(g) program" in plain
     assert "/sources" in plain
+
+
+@pytest.mark.parametrize("question", ["hello", "zebras and unicorns", "   ", "the of and"])
+def test_nothing_found_says_it_once_in_one_sentence_then_what_helps(answerer: Answerer, question: str) -> None:
+    """Issue 12 item 4: no "Nothing found for" prefix repeating the note, no three sentences for spaces."""
+    answer = answerer.answer(question)
+    plain = shown(to_html(answer, example="What is the 287(g) program?"))
+    first, *rest = plain.split("\n\n")
+    assert "Nothing found" not in plain
+    for word in question.split():
+        assert plain.count(word) <= 1 or word in ("the", "of", "and")  # no word of the question twice
+    # One sentence saying so, then what the article covers; then one suggestion.
+    assert first.count(". ") == 1 and ("It covers: 287(g) program" in first)
+    assert rest == ["Try for example: “What is the 287(g) program?”, or send /sources."]
 
 
 def test_corrections_and_low_confidence_are_shown(answerer: Answerer) -> None:
@@ -223,9 +240,32 @@ def test_command_texts_are_valid(answerer: Answerer) -> None:
 def test_answer_without_results_is_never_rendered_as_one(answerer: Answerer) -> None:
     answer = answerer.answer("police", 30)
     empty = dataclasses.replace(answer, status=ANSWERED, results=())
-    assert shown(to_html(empty)).startswith("Nothing found for “police”.")
+    assert shown(to_html(empty)).startswith("Sorry, I found no passage with the words of your question.")
 
 
 def test_citation_line_matches_the_console_wording() -> None:
     citation = Citation("d", "Title", None, 3, "docs/a.txt", None, 0, 10)
     assert shown(citation_html(citation, 2)) == "[2] Title, para 3"
+
+
+def test_sources_show_each_link_once_and_count_in_good_english() -> None:
+    """Issue 12 item 7: the URL was shown as a linked title and again as a line; "1 passages"."""
+    url = "https://example.org/news/harbor-bridge"
+    docs = [
+        DocumentInfo("a", "a.md", "City council approves new harbor bridge", url, None, None, ("Vote",), 1),
+        DocumentInfo("b", "b.md", "Second story", None, None, None, (), 2),
+    ]
+    rendered = sources_html(docs)
+    plain = shown(rendered)
+    assert url not in plain and rendered.html.count(url) == 1  # the title carries the link
+    assert "\n1 passage\n" in plain
+    assert "1 passages" not in plain and "2 passages" in plain
+    assert "(1 passage)" in shown(start_html(docs[:1], 1, False))
+
+
+def test_section_view_names_the_result_it_opens(answerer: Answerer) -> None:
+    """Issue 12 item 1: a section opened from result [5] says so."""
+    result = answerer.answer("immigration police", 6).results[4]
+    section = answerer.section(result.passage_id)
+    plain = shown(section_to_html(section, focus=result.citation.start, rank=result.rank))
+    assert plain.startswith("[5] Push for police")

@@ -12,6 +12,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from bot.config import ConfigError, api_url, load_settings
 from tests.emulator import BotApiEmulator
 from tests.emulator.server import CONFLICT_POLLING
 from tests.telegram_support import (
@@ -162,3 +165,52 @@ def test_with_an_allowlist_other_chats_get_no_answer(
     answered = [c for c in emulator.calls if c.index > start and c.method != "getUpdates"]
     assert {str(c.params.get("chat_id")) for c in answered} == {"3201"}
     assert_valid_output(emulator)
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/bot", "/bot/"])
+def test_the_api_url_may_be_the_server_root_or_the_bot_form(
+    emulator: BotApiEmulator, start_bot: StartBot, suffix: str
+) -> None:
+    """Issue 12 item 9: `http://127.0.0.1:8081`, as local Bot API servers write their address,
+    failed with InvalidURL("Invalid port: '8081[redacted]'")."""
+    root = f"http://127.0.0.1:{emulator.port}"
+    start_bot(emulator, api_url=root + suffix)
+    emulator.user_sends("ICE detainers", user_id=3301)
+    assert ARTICLE_TITLE in emulator.wait_for_bot_message(3301, timeout=20)["text"]
+
+
+def test_an_api_url_that_does_not_work_says_what_was_tried(
+    emulator: BotApiEmulator, tmp_path: Path, article_index_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{emulator.port}/api"  # the emulator serves /bot<token>/ only
+    done = run_to_exit(tmp_path, article_index_path, url)
+    assert done.returncode == 2
+    errors = [text for level, text in log_records(done.stderr) if level in ("OUTPUT", "ERROR")]
+    assert len(errors) == 1, done.stderr
+    assert f"tried {url}<token>/getMe" in errors[0] and "TELEGRAM_API_URL" in errors[0]
+    assert TOKEN_SECOND_HALF not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        ("https://api.telegram.org/bot", "https://api.telegram.org/bot"),
+        ("https://proxy.example/telegram/bot/", "https://proxy.example/telegram/bot"),
+        (None, "https://api.telegram.org/bot"),
+    ],
+)
+def test_api_url_forms(raw: str | None, expected: str) -> None:
+    assert api_url(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["127.0.0.1:8081", "ftp://x", "http://host:port", f"https://x/bot{TOKEN}?a=1"])
+def test_unusable_api_urls_are_one_clear_line_without_the_token(
+    raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_URL", raw)
+    with pytest.raises(ConfigError, match="TELEGRAM_API_URL must be an http") as err:
+        load_settings(None)
+    assert TOKEN_SECOND_HALF not in str(err.value)

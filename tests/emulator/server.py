@@ -1174,6 +1174,37 @@ class BotApiEmulator:
             content, user_id, chat_id, chat_type, first_name, reply_to_message_id, None, chat_title
         )
 
+    def user_sends_document(
+        self,
+        caption: str | None = None,
+        *,
+        file_name: str = "notes.pdf",
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "Alice",
+        reply_to_message_id: int | None = None,
+        chat_title: str = "Test group",
+    ) -> JSON:
+        """The user sends a file, optionally captioned."""
+        n = next(self._file_numbers)
+        document = {
+            "file_id": f"BQACAgIAAxkBAAI{n}",
+            "file_unique_id": f"AgADd{n}",
+            "file_name": file_name,
+            "mime_type": "application/pdf",
+            "file_size": 40960,
+        }
+        content: JSON = {"document": document}
+        if caption:
+            content["caption"] = caption
+            entities = _detect_entities(caption)
+            if entities:
+                content["caption_entities"] = entities
+        return self._user_message(
+            content, user_id, chat_id, chat_type, first_name, reply_to_message_id, None, chat_title
+        )
+
     def user_presses(self, message: JSON | str, button_text_or_data: str, *, user_id: int | None = None) -> str:
         """The user presses an inline button of a bot message (or inline_message_id); returns the query id."""
         with self._cond:
