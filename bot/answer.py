@@ -233,7 +233,7 @@ class Answerer:
         notes: list[str] = []
         search_text = cleaned
         following: Context | None = None
-        if context is not None and reads_as_followup(cleaned, len(query.terms)):
+        if context is not None and (context.explicit or reads_as_followup(cleaned, len(query.terms))):
             following = context
             moved = self._neighbour(index, cleaned, query, context, k)
             if moved is not None:

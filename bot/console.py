@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .answer import MAX_RESULTS, NO_QUESTION, Answer, Answerer
+from .followup import Conversation
 from .reloader import IndexReloader
 from .render import citation_line, section_to_terminal, to_json, to_terminal, wrap
 
@@ -66,6 +67,7 @@ class Chat:
         self.width = width
         self.answer: Answer | None = None
         self.shown = 0
+        self.conversation = Conversation()  # follow-ups ("and why?") read against the last answer
 
     def handle(self, line: str) -> bool:
         """Act on one input line; False means leave."""
@@ -74,7 +76,8 @@ class Chat:
             return True
         if text.startswith(":"):
             return self._command(text)
-        self.answer = self.answerer.answer(text, MAX_RESULTS)
+        self.answer = self.answerer.answer(text, MAX_RESULTS, context=self.conversation.context())
+        self.conversation.record(self.answer)
         self.shown = 0
         if not self.answer.results:
             self._print(to_terminal(self.answer, self.bold, width=self.width))

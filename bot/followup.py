@@ -33,6 +33,7 @@ class Context:
     passage_id: int | None
     doc_id: str | None
     at: float
+    explicit: bool = False  # the user replied to that answer: follow on whatever the wording
 
 
 def reads_as_followup(question: str, own_terms: int) -> bool:

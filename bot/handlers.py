@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from telegram import (
@@ -45,6 +45,7 @@ from index import QabotIndexError, load_or_build
 from .answer import MAX_RESULTS, Answer, Answerer
 from .config import Settings
 from .examples import example_questions
+from .followup import Context, Conversation
 from .ratelimit import FloodLimit, Verdict
 from .render import citation_line, plural
 from .results_store import ResultSet, ResultStore
@@ -75,6 +76,7 @@ MORE = "More results"
 PREVIOUS = "« Previous"
 BACK = "« Back to results"
 SECTIONS_PER_ROW = 3
+ANSWERS_REMEMBERED = 50  # per chat: a reply to one of these answers follows on from it
 
 EXPIRED = "These results have expired. Please ask your question again."
 SLOW_DOWN = "You are asking faster than I can answer well. Please try again in {seconds} s."
@@ -246,12 +248,12 @@ def _reply_to(update: Update) -> int | None:
 
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, rendered: Rendered,
-                 markup: InlineKeyboardMarkup | None = None) -> None:
+                 markup: InlineKeyboardMarkup | None = None) -> Message | None:
     """Send `rendered` to the chat of `update` (replying to it in groups)."""
     chat = update.effective_chat
     if chat is None:
-        return
-    await send_rendered(
+        return None
+    return await send_rendered(
         context.bot,
         chat.id,
         rendered,
@@ -327,13 +329,38 @@ def _page_keyboard(key: str, answer: Answer, page: int, per_page: int) -> Inline
     return answer_keyboard(key, page, page_count(answer, per_page), [r.rank for r in shown])
 
 
-async def _search(context: ContextTypes.DEFAULT_TYPE, question: str, k: int) -> tuple[Answer, Answerer]:
+async def _search(
+    context: ContextTypes.DEFAULT_TYPE, question: str, k: int, follows: Context | None = None
+) -> tuple[Answer, Answerer]:
     """Answer in a worker thread, so one slow search never holds up other chats."""
     # One read of the index: the answer and its section buttons use the same one even if /reload
     # swaps it meanwhile.
     answerer = state(context).answerer.pinned()
-    answer = await asyncio.to_thread(answerer.answer, question, k)
+    answer = await asyncio.to_thread(answerer.answer, question, k, True, follows)
     return answer, answerer
+
+
+def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
+    """This chat's last answered question, for follow-ups (PTB keeps chat_data per chat)."""
+    data = context.chat_data if context.chat_data is not None else {}
+    return cast(Conversation, data.setdefault("conversation", Conversation()))
+
+
+def _answered(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Context]:
+    """The chat's recent answers by their message id: a reply to one follows on from it."""
+    data = context.chat_data if context.chat_data is not None else {}
+    return cast(dict[int, Context], data.setdefault("answered", {}))
+
+
+def _follows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context | None:
+    """What a question follows on from: the answer it replies to, else the chat's last one."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        earlier = _answered(context).get(replied.message_id)
+        if earlier is not None:
+            return replace(earlier, at=time.monotonic(), explicit=True)
+    return _conversation(context).context()
 
 
 async def answer_question(
@@ -347,7 +374,11 @@ async def answer_question(
     log.info("answering a question in a %s chat (%d characters)", chat.type, len(question))
     thread_id = _thread_id(update.effective_message)
     typing = asyncio.create_task(_typing(context.bot, chat.id, thread_id))
-    answer, answerer = await _search(context, question, min(MAX_RESULTS, st.per_page * PAGES))
+    conversation = _conversation(context)
+    answer, answerer = await _search(
+        context, question, min(MAX_RESULTS, st.per_page * PAGES), _follows(update, context)
+    )
+    conversation.record(answer)
     await typing
     markup = None
     if answer.results:
@@ -355,7 +386,13 @@ async def answer_question(
         markup = _page_keyboard(key, answer, 0, st.per_page)
     example = next((q for q in st.examples if q != answer.question), None)
     rendered = to_html(answer, 0, st.per_page, echo=echo, example=example)
-    await _reply(update, context, rendered, markup)
+    sent = await _reply(update, context, rendered, markup)
+    remembered = conversation.context()
+    if sent is not None and answer.results and remembered is not None:
+        answered = _answered(context)
+        answered[sent.message_id] = remembered
+        while len(answered) > ANSWERS_REMEMBERED:
+            del answered[next(iter(answered))]
 
 
 async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -558,3 +558,31 @@ def test_polling_resumes_after_connection_resets_and_a_timed_out_poll(
     assert logs.count("fetching updates failed (NetworkError") >= 2
     assert "Polling Updates): Timed out" in logs
     assert cites(ask(emu, "ICE detainers", 1182)["text"])  # and it keeps serving
+
+
+def test_a_follow_up_is_read_against_the_previous_answer(
+    emu: BotApiEmulator, since: int, article_index_path: Path
+) -> None:
+    from bot.answer import Answerer
+    from bot.followup import Conversation
+
+    first = ask(emu, "Who is the new DHS Secretary?", 1130)
+    assert "Following on from" not in first["text"]
+    # The same answers in-process, to know which passage comes next.
+    answerer = Answerer(load_index(article_index_path))
+    chat = Conversation()
+    chat.record(answerer.answer("Who is the new DHS Secretary?", 30))
+    expected = answerer.answer("what did he say next?", 30, context=chat.context())
+    after = ask(emu, "what did he say next?", 1130)
+    assert after["text"].startswith("Following on from: “Who is the new DHS Secretary?”")
+    assert expected.results[0].text[:60] in after["text"]
+    # Another chat has no such context: the same words are a question of their own there.
+    alone = ask(emu, "what did he say next?", 1131)
+    assert "Following on from" not in alone["text"]
+
+
+def test_replying_to_an_answer_follows_on_from_it(emu: BotApiEmulator, since: int) -> None:
+    first = ask(emu, "how many democrats want the 287(g) program ended", 1132)
+    ask(emu, "who won the super bowl", 1132)  # a newer, unrelated question in between
+    reply = ask(emu, "what else do they want", 1132, reply_to_message_id=first["message_id"])
+    assert reply["text"].startswith("Following on from: “how many democrats want the 287(g) program ended”")
