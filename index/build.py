@@ -48,6 +48,7 @@ class BuildSummary:
     seconds: float
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
     vectors: int | None = None  # passages embedded by this build (None: vectors were not made)
+    engine: str = "bm25"  # the engine that was built: "bm25" or "archive"
 
 
 def fingerprint(roots: Sequence[Path]) -> str:
@@ -78,7 +79,8 @@ def build_index(
     """
     started = time.perf_counter()
     summary = _build(roots, out, engine)
-    if not _wants_vectors(semantic, summary.passages):
+    # Archives get vectors only when asked: they are for big folders, where embedding takes hours.
+    if not _wants_vectors(semantic if summary.engine == "bm25" else bool(semantic), summary.passages):
         return summary
     embedded = embed_index(out)
     return replace(summary, vectors=embedded, seconds=time.perf_counter() - started)
@@ -128,6 +130,7 @@ def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
                 terms=counts.terms,
                 seconds=time.perf_counter() - started,
                 skipped=counts.skipped,
+                engine="archive",
             )
         documents: list[Document] = []
         skipped: list[Skipped] = []
@@ -271,7 +274,8 @@ def load_or_build(
 def _with_vectors(path: Path, index: Index, notify: Callable[[str], None]) -> Index:
     """`index`, its missing passage vectors made first when a build would have made them (an
     embedding that was interrupted, or an index built before the encoder was installed)."""
-    if index.vectors is not None or not _wants_vectors(None, index.passage_count()):
+    small = isinstance(index, Index)  # archives get vectors only from `qabot index --semantic`
+    if not small or index.vectors is not None or not _wants_vectors(None, index.passage_count()):
         return index
     notify(f"Making the passage vectors of {path} ...")
     try:
