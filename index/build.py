@@ -11,19 +11,31 @@ from pathlib import Path
 
 from . import tokens
 from .acronyms import find_acronyms, with_acronyms
-from .documents import Document, Skipped, candidate_files, read_documents
+from .documents import (
+    SUFFIXES,
+    Document,
+    Note,
+    Skipped,
+    candidate_files,
+    describe_skipped,
+    notes_of,
+    other_files,
+    read_documents,
+)
 from .duplicates import drop_duplicates
 from .english import load_english
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
+from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
 from .search import Index, load_index
-from .storage import FORMAT_VERSION, rebuild_lock, write_index
+from .storage import FORMAT_VERSION, index_paths, rebuild_lock, write_index
 
 # Relative to the working folder: `make run` and the README's commands run from the repo's top.
 # The bundled article lives in docs/articles/ so that docs/ can also hold the project's own docs.
 DEFAULT_DOCS = Path("docs/articles")
-DEFAULT_INDEX = Path(".qabot/index.json")
+# A folder: it holds index.json and everything else the index needs (storage.index_paths).
+DEFAULT_INDEX = Path(".qabot")
 ENGINES = ("auto", "bm25", "archive")
 # Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop costs
 # more than ~3 ms a question and its JSON index more than ~0.5 s to load: use the archive.
@@ -40,6 +52,7 @@ class BuildSummary:
     terms: int
     seconds: float
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+    notes: tuple[Note, ...] = field(default_factory=tuple)  # files read with a caveat (encoding)
 
 
 def fingerprint(roots: Sequence[Path]) -> str:
@@ -58,11 +71,15 @@ def fingerprint(roots: Sequence[Path]) -> str:
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
-def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> BuildSummary:
-    """Read the docs folders and write a new index to `out`; the old one stays if this fails.
+def build_index(
+    roots: Sequence[Path], out: Path, engine: str = "auto", progress: ProgressCallback | None = None
+) -> BuildSummary:
+    """Read the docs folders and write a new index to `out` (storage.index_paths: a folder, or a
+    .json file); the old one stays, and keeps serving, if this fails or is interrupted.
 
     engine: "bm25" (rank-bm25 over a JSON index), "archive" (sparse arrays, for big archives) or
     "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or more).
+    progress: called now and then with how far the build has got.
     """
     started = time.perf_counter()
     if engine not in ENGINES:
@@ -75,8 +92,8 @@ def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> Build
         if engine == "archive" or (engine == "auto" and _docs_bytes(roots) >= ARCHIVE_MIN_BYTES):
             from .archive_build import build_archive
 
-            counts = build_archive(roots, out, print_of)
-            load_english(out.parent)
+            counts = build_archive(roots, out, print_of, progress)
+            load_english(index_paths(out).home)
             return BuildSummary(
                 path=out,
                 documents=counts.documents,
@@ -84,27 +101,28 @@ def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> Build
                 terms=counts.terms,
                 seconds=time.perf_counter() - started,
                 skipped=counts.skipped,
+                notes=counts.notes,
             )
         documents: list[Document] = []
         skipped: list[Skipped] = []
+        total = _docs_bytes(roots)
         for root in roots:
             found, bad = read_documents(root)
             documents.extend(found)
             skipped.extend(bad)
+        if progress is not None:
+            progress(BuildProgress("reading", total, total, len(documents), 0))
         documents.sort(key=lambda d: d.doc_id)
         documents, duplicates = drop_duplicates(documents)
         skipped.extend(duplicates)
         if not documents:
-            where = ", ".join(r.as_posix() for r in roots)
-            raise NoDocumentsError(
-                f"no documents with text in {where} (looked for {', '.join(('.txt', '.md', '.jsonl'))})"
-            )
+            raise NoDocumentsError(no_documents_message(roots, skipped))
         data = _index_data(documents, roots, print_of)
         if not data["passages"] or not any(p["terms"] for p in data["passages"]):
             raise NoDocumentsError("the documents hold no text to index")
         write_index(out, data)
         # Made now, once per machine, so that no question pays for it (english.py).
-        load_english(out.parent)
+        load_english(index_paths(out).home)
     return BuildSummary(
         path=out,
         documents=len(data["documents"]),
@@ -112,6 +130,7 @@ def build_index(roots: Sequence[Path], out: Path, engine: str = "auto") -> Build
         terms=len({t for p in data["passages"] for t in p["terms"]}),
         seconds=time.perf_counter() - started,
         skipped=tuple(skipped),
+        notes=tuple(notes_of(documents)),
     )
 
 
@@ -180,11 +199,14 @@ def _passage_row(
 
 
 def load_or_build(
-    path: Path, roots: Sequence[Path] | None, notify: Callable[[str], None]
+    path: Path, seed: Sequence[Path] | None, notify: Callable[[str], None],
+    progress: Callable[[BuildProgress], None] | None = None,
 ) -> Index:
-    """Load the index at `path`, rebuilding it first when it is missing or its docs changed.
+    """Load the index at `path`, rebuilding it first when it is missing or its documents changed.
 
-    `roots` are the docs folders the index should hold; None means "the folders it was built from".
+    The index remembers the folders it was built from and is rebuilt from those. `seed` (the
+    configured docs folders) only makes the first build, when there is no index at `path`; None
+    means there must be one already (IndexMissingError otherwise).
     A damaged index file is not replaced behind the user's back: IndexCorruptError reaches the caller.
     A rebuild that fails while an older index exists leaves that index serving.
     """
@@ -192,20 +214,18 @@ def load_or_build(
     try:
         index = load_index(path)
     except IndexMissingError:
-        if roots is None:
+        if seed is None:
             raise
+        roots = list(seed)
         notify(f"No index at {path}; building it from {_names(roots)} ...")
     else:
-        wanted = list(roots) if roots is not None else [Path(r) for r in index.roots]
-        if [r.as_posix() for r in wanted] != list(index.roots):
-            notify(f"The index at {path} holds other folders; rebuilding it from {_names(wanted)} ...")
-        elif all(r.exists() for r in wanted) and index.fingerprint != fingerprint(wanted):
-            notify(f"The documents in {_names(wanted)} changed; rebuilding the index ...")
-        else:
+        roots = [Path(r) for r in index.roots]
+        # Folders that are gone (a moved disk, another working folder) leave the index as it is.
+        if not all(r.exists() for r in roots) or index.fingerprint == fingerprint(roots):
             return index
-        roots = wanted
+        notify(f"The documents in {_names(roots)} changed; rebuilding the index at {path} ...")
     try:
-        summary = build_index(roots, path)
+        summary = build_index(roots, path, progress=progress)
     except QabotIndexError as err:
         if index is None:
             raise
@@ -218,10 +238,53 @@ def load_or_build(
             raise QabotIndexError(f"{reason}; there is no previous index to answer from") from err
         notify(f"The rebuild failed ({reason}); answering from the previous index.")
         return index
-    for skipped in summary.skipped:
-        notify(f"warning: skipped {skipped.path}: {skipped.reason}")
+    except KeyboardInterrupt:
+        if index is None:
+            raise
+        notify("Rebuild interrupted; answering from the previous index.")
+        return index
+    for line in warnings(summary):
+        notify(line)
     notify(describe(summary))
     return load_index(path)
+
+
+def recorded_roots(path: Path) -> list[Path] | None:
+    """The folders the index at `path` was built from; None when there is no index there (or it
+    names none). Read from any format version, so that `qabot index` can rebuild an old index."""
+    try:
+        data = json.loads(index_paths(path).file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    roots = data.get("roots") if isinstance(data, dict) else None
+    if not isinstance(roots, list) or not roots or not all(isinstance(r, str) and r for r in roots):
+        return None
+    return [Path(r) for r in roots]
+
+
+def plan_rebuild(path: Path, folders: Sequence[Path], seed: Sequence[Path]) -> tuple[list[Path], str]:
+    """The folders a rebuild of the index at `path` reads, and one line saying which and why.
+
+    `folders`: the ones asked for (none: those the index was built from, or `seed` for a first
+    build)."""
+    recorded = recorded_roots(path)
+    if folders:
+        wanted = list(folders)
+        if recorded is not None and [r.as_posix() for r in recorded] != [f.as_posix() for f in wanted]:
+            return wanted, f"The index at {path} held {_names(recorded)}; rebuilding it from {_names(wanted)} ..."
+        if recorded is not None:
+            return wanted, f"Rebuilding the index at {path} from {_names(wanted)} ..."
+        return wanted, f"Building the index at {path} from {_names(wanted)} ..."
+    if recorded is not None:
+        return recorded, f"Rebuilding the index at {path} from the folders it was built from: {_names(recorded)} ..."
+    return list(seed), f"No index at {path}; building it from {_names(seed)} ..."
+
+
+def warnings(summary: BuildSummary) -> list[str]:
+    """One line per file or line that was skipped or read with a caveat, naming it and why."""
+    return [f"warning: skipped {s.path}: {s.reason}" for s in summary.skipped] + [
+        f"warning: {n.path}: {n.reason}" for n in summary.notes
+    ]
 
 
 def describe(summary: BuildSummary) -> str:
@@ -229,6 +292,16 @@ def describe(summary: BuildSummary) -> str:
     return (
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
         f"{summary.terms} distinct terms in {summary.seconds:.2f} s -> {summary.path}"
+    )
+
+
+def no_documents_message(roots: Sequence[Path], skipped: Sequence[Skipped]) -> str:
+    """Why a rebuild found nothing to index: what was skipped, and what was not looked at."""
+    others = [f for root in roots for f in other_files(root)]
+    ignored = f"; {len(others)} other file(s) not read (e.g. {others[0]})" if others else ""
+    return (
+        f"no documents with text in {_names(roots)} (looked for {', '.join(SUFFIXES)}): "
+        f"{describe_skipped(skipped)}{ignored}"
     )
 
 

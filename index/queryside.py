@@ -11,6 +11,7 @@ from pathlib import Path
 from . import spelling, tokens
 from .english import load_english
 from .spelling import Speller
+from .storage import INDEX_FILE, IndexPaths
 
 
 class QuerySide:
@@ -18,14 +19,16 @@ class QuerySide:
 
     stems: dict[str, str]
     acronyms: dict[str, tuple[str, ...]]
-    cache_dir: Path | None
+    home: Path | None
 
     def _init_query_side(self) -> None:
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
         self._english_loaded = False
         self._english_lock = threading.Lock()
-        self.cache_dir = None  # where the English stems table is cached (english.py)
+        # The index's folder (storage.IndexPaths.home): the English stems table (english.py) and
+        # companion files live there. None for an index made in memory.
+        self.home = None
 
     def df(self, term: str) -> int:
         """How many passages hold `term`."""
@@ -58,14 +61,20 @@ class QuerySide:
 
     def know_english(self) -> None:
         """Load the English word -> stem table cached next to the index (see english.py), once."""
-        if self._english_loaded or self.cache_dir is None:
+        if self._english_loaded or self.home is None:
             return
         with self._english_lock:
             if not self._english_loaded:
-                table = load_english(self.cache_dir)
+                table = load_english(self.home)
                 tokens.use_english(table)
                 spelling.use_english_words(table)
                 self._english_loaded = True
+
+    def companion(self, name: str) -> Path:
+        """The path of a file named `name` that belongs with this index (storage.IndexPaths)."""
+        if self.home is None:
+            raise ValueError("this index was not loaded from disk: it has no folder")
+        return IndexPaths(self.home / INDEX_FILE, self.home).companion(name)
 
     def correct(self, word: str) -> str | None:
         """The indexed word closest to a (misspelt) normalised word, or None."""
