@@ -240,3 +240,26 @@ def test_out_holds_everything_the_index_writes(workdir: Path, mynews: Path, out:
 def test_version(workdir: Path) -> None:
     proc = run(["--version"], workdir)
     assert proc.returncode == 0 and proc.stdout.strip() == "qabot 0.1.0"
+
+
+def test_a_windows_1252_file_is_indexed_and_its_offsets_select_the_decoded_text(workdir: Path) -> None:
+    text = ("Council vote\r\n\r\nThe mayor said \u201cwe\u2019ll build the bridge\u201d after the council\u2019s "
+            "vote \u2013 a caf\u00e9 owner called it \u201cthe best news in years\u201d.\r\n\r\n"
+            "The bridge opens in 2027, the council\u2019s engineer said.\r\n")
+    raw = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    (workdir / "docs" / "articles" / "council.txt").write_bytes(raw)
+    proc = run(["index"], workdir)
+    assert proc.returncode == 0
+    assert "warning: docs/articles/council.txt: not UTF-8; read as cp1252 (detected)" in proc.stderr.splitlines()
+    proc = run(["ask", "--json", "--top-k", "2", "what did the cafe owner say about the bridge?"], workdir)
+    answers = json.loads(proc.stdout)["answers"]
+    first = answers[0]
+    assert "\u201cthe best news in years\u201d" in first["text"]
+    # Offsets point into the decoded text (universal newlines), as Python reads the file in its encoding.
+    c = first["citation"]
+    decoded = (workdir / c["path"]).read_text(encoding="cp1252")
+    assert decoded[c["start"] : c["end"]] == first["text"]
+    assert all(decoded[a["citation"]["start"] : a["citation"]["end"]] == a["text"]
+               for a in answers if a["citation"]["path"] == c["path"])
