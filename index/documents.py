@@ -14,7 +14,6 @@ SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 # article is kilobytes, and reading a runaway log or dump into memory would stall the rebuild. A
 # .jsonl archive as a whole has no limit: it is read a line at a time.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-_TOO_BIG = f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
 # A part of a .jsonl file: first byte (a line's start), end byte (None: the end), first line's number.
 Span = tuple[int, int | None, int]
 FRONT_MATTER_KEYS = ("title", "url", "published", "author")
@@ -142,6 +141,10 @@ class _Unusable(Exception):
     """A file that cannot be used; the message says why."""
 
 
+def _too_big() -> str:
+    return f"larger than {MAX_DOCUMENT_BYTES / (1024 * 1024):g} MB for one document"
+
+
 def _inside(file: Path, root_real: Path) -> Path:
     real = file.resolve()
     if not real.is_relative_to(root_real):
@@ -154,7 +157,7 @@ def _read_bytes(file: Path, root_real: Path) -> bytes:
     try:
         size = real.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
-            raise _Unusable(f"larger than {_TOO_BIG} for one document")
+            raise _Unusable(_too_big())
         data = real.read_bytes()
     except OSError as err:
         raise _Unusable(f"cannot be read ({err.strerror or err})") from err
@@ -265,7 +268,7 @@ def _jsonl_documents(
                 where = f"{path}:{number}"
                 number += 1
                 if len(raw) > MAX_DOCUMENT_BYTES:
-                    bad.append(Skipped(where, f"larger than {_TOO_BIG} for one document"))
+                    bad.append(Skipped(where, _too_big()))
                     continue
                 found = _jsonl_line(raw, where, rel, path)
                 if isinstance(found, Skipped):
