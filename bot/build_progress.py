@@ -11,8 +11,6 @@ from typing import Any
 
 from index.progress import BuildProgress
 
-_STAGES = {"reading": "reading", "merging": "merging", "writing": "writing"}
-
 
 class ProgressBar:
     """A callback for `build_index(progress=...)` drawing one bar on stderr; `close()` removes it."""
@@ -32,9 +30,12 @@ class ProgressBar:
                              disable=None, leave=False, file=sys.stderr, dynamic_ncols=True,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
                                         "[{elapsed}<{remaining}]{postfix}")
-        self._bar.set_description_str(_STAGES.get(step.stage, step.stage), refresh=False)
+        new_stage = self._bar.desc != step.stage
+        self._bar.set_description_str(step.stage, refresh=False)
         self._bar.set_postfix_str(f"{step.documents:,} documents, {step.passages:,} passages", refresh=False)
         self._bar.update(step.done_bytes - self._bar.n)
+        if new_stage:  # merging and writing add no bytes: show the stage at once
+            self._bar.refresh()
 
     def close(self) -> None:
         """Remove the bar (before the summary or an error is printed)."""

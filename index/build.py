@@ -53,6 +53,9 @@ class BuildSummary:
     seconds: float
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
     notes: tuple[Note, ...] = field(default_factory=tuple)  # files read with a caveat (encoding)
+    # Archive engine: files or parts of big .jsonl files tokenized in this build, and taken from the cache.
+    computed: int = 0
+    reused: int = 0
 
 
 def fingerprint(roots: Sequence[Path]) -> str:
@@ -102,6 +105,8 @@ def build_index(
                 seconds=time.perf_counter() - started,
                 skipped=counts.skipped,
                 notes=counts.notes,
+                computed=counts.computed,
+                reused=counts.reused,
             )
         documents: list[Document] = []
         skipped: list[Skipped] = []

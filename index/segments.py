@@ -77,9 +77,10 @@ class Source:
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def sources_of(file: Path, root: Path, shown: str, chunk_bytes: int = CHUNK_BYTES) -> list[Source]:
+def sources_of(file: Path, root: Path, shown: str, chunk_bytes: int | None = None) -> list[Source]:
     """The sources of one file: the file itself, or the parts of a .jsonl file bigger than
     `chunk_bytes`. Raises OSError when the file cannot be read."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     size = file.stat().st_size
     root_real = root.resolve() if root.is_dir() else root.resolve().parent
     real = file.resolve()
