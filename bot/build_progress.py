@@ -18,6 +18,7 @@ class ProgressBar:
     def __init__(self, quiet: bool = False) -> None:
         self._quiet = quiet
         self._bar: Any = None
+        self._stage = ""
 
     def __call__(self, step: BuildProgress) -> None:
         if self._quiet:
@@ -30,7 +31,7 @@ class ProgressBar:
                              disable=None, leave=False, file=sys.stderr, dynamic_ncols=True,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
                                         "[{elapsed}<{remaining}]{postfix}")
-        new_stage = self._bar.desc != step.stage
+        new_stage, self._stage = step.stage != self._stage, step.stage
         self._bar.set_description_str(step.stage, refresh=False)
         self._bar.set_postfix_str(f"{step.documents:,} documents, {step.passages:,} passages", refresh=False)
         self._bar.update(step.done_bytes - self._bar.n)
