@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index import IndexCorruptError, QabotIndexError, load_or_build
 from index.__main__ import DOCS_HELP, ENGINE_HELP, OUT_HELP
-from index.build import ENGINES
+from index.build import ENGINES, recorded_roots
 from index.storage import index_paths
 
 from .config import ConfigError, Settings, load_settings
@@ -111,7 +111,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot when a token is configured, otherwise the console chat."""
     if settings.token:
         return cmd_telegram(args, settings)
-    docs = ", ".join(p.as_posix() for p in settings.docs_dirs)
+    # The index answers from the folders it was built from; the configured ones only seed a first build.
+    folders = recorded_roots(settings.index_path) or settings.docs_dirs
+    docs = ", ".join(p.as_posix() for p in folders)
     print(f"No TELEGRAM_BOT_TOKEN in the environment or .env: starting the console chat over {docs}.")
     args.index = None
     args.top_k = None
