@@ -82,5 +82,6 @@ class QuerySide:
             with self._speller_lock:
                 if self._speller is None:
                     # Built on first use: most questions need no correction.
-                    self._speller = Speller({w: self.df(t) for w, t in self.stems.items()})
+                    stems = self.stems
+                    self._speller = Speller(stems, lambda word: self.df(stems[word]))
         return self._speller.correct(word)
