@@ -113,6 +113,49 @@ def change_one_document(folder: Path) -> tuple[Path, str]:
     return shard, original
 
 
+def single_file(passages: int, scifact: Path, seed: int = 5) -> Path:
+    """The corpus of `make_corpus(passages)` as ONE .jsonl file (a newsroom's archive export),
+    written by streaming the shards into it (never held in memory)."""
+    shards = make_corpus(passages, scifact, seed)
+    folder = DATA / f"single-{passages}"
+    target = folder / "archive.jsonl"
+    stamp = folder / ".generated"
+    wanted = (shards / ".generated").read_text()
+    if stamp.is_file() and stamp.read_text() == wanted and target.is_file():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with open(target, "wb") as out:
+        for shard in sorted(shards.glob("shard-*.jsonl")):
+            with open(shard, "rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
+    stamp.write_text(wanted)
+    return folder
+
+
+def append_documents(file: Path, count: int, scifact: Path, seed: int = 6) -> int:
+    """Append `count` new documents (same generator, other seed, new ids) to a .jsonl file; returns
+    the file's size before, for `truncate_to` to undo it."""
+    size = file.stat().st_size
+    sentences, titles = sentences_and_titles(scifact)
+    rng = random.Random(seed)
+    lines = []
+    for n in range(count):
+        paragraphs = [" ".join(rng.choice(sentences) for _ in range(rng.randint(1, 4)))
+                      for _ in range(rng.randint(3, 14))]
+        lines.append(json.dumps({"_id": f"z{n:07d}", "title": rng.choice(titles), "text": "\n\n".join(paragraphs),
+                                 "url": f"https://news.example/z{n}", "published": "2025-01-01"}))
+    with open(file, "a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return size
+
+
+def truncate_to(file: Path, size: int) -> None:
+    """Undo `append_documents`."""
+    with open(file, "r+b") as out:
+        out.truncate(size)
+
+
 def restore(shard: Path, original: str) -> None:
     """Undo `change_one_document`."""
     shard.write_text(original, encoding="utf-8")

@@ -22,12 +22,16 @@ from pathlib import Path
 from bench.corpus import (
     DATA,
     SCIFACT_SOURCE,
+    append_documents,
     change_one_document,
     copy_scifact,
     make_corpus,
     restore,
+    single_file,
+    truncate_to,
 )
 from bench.corpus import questions as scifact_questions
+from index.storage import index_paths
 
 TOP = 10
 
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scifact", type=Path, default=SCIFACT_SOURCE)
     parser.add_argument("--baseline-questions", type=int, default=0,
                         help="questions timed on the baseline (default 50, 10 at 1M passages)")
+    parser.add_argument("--single", type=int, default=1_000_000, metavar="PASSAGES",
+                        help="also the same corpus as ONE .jsonl file of this many passages (0: skip)")
     parser.add_argument("--docs", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -51,10 +57,44 @@ def main(argv: list[str] | None = None) -> int:
         return _step_baseline(args.out, args.baseline_questions)
     scifact = copy_scifact(args.scifact)
     rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         rows.extend(_measure(size, scifact, args.baseline_questions or (10 if size >= 1_000_000 else 50)))
         print(_table(rows), flush=True)
+    if args.single:
+        print(_single_table(_measure_single(args.single, scifact)), flush=True)
     return 0
+
+
+def _measure_single(size: int, scifact: Path) -> dict:
+    """The corpus as one .jsonl file: full build, build peak RSS, 1,000 documents appended, answers."""
+    folder = single_file(size, scifact)
+    file = folder / "archive.jsonl"
+    out = DATA / f"index-single-{size}"
+    shutil.rmtree(out, ignore_errors=True)
+    full = _child("build", "--docs", folder, "--out", out)
+    before = append_documents(file, 1000, scifact)
+    try:
+        appended = _child("build", "--docs", folder, "--out", out)
+    finally:
+        truncate_to(file, before)
+    started = time.perf_counter()
+    serve = _child("serve", "--out", out, first_line_at=started)
+    return {"passages": full["passages"], "file_mb": file.stat().st_size / 1e6, "build_s": full["seconds"],
+            "build_peak_mb": full["peak_mb"], "worker_peak_mb": full["worker_peak_mb"],
+            "append_s": appended["seconds"], "append_parts": appended["computed"], "parts": full["computed"],
+            "startup_s": serve["startup_s"], "p50_ms": serve["p50_ms"], "p99_ms": serve["p99_ms"],
+            "serve_peak_mb": serve["peak_mb"]}
+
+
+def _single_table(r: dict) -> str:
+    head = ("| passages | file MB | build s | build peak MB (main / worker) | +1,000 docs s (% of build) | "
+            "start-up s | p50 ms | p99 ms | serving peak MB |")
+    return "\n".join([head, "|" + "---|" * 9, "| " + " | ".join([
+        f"{r['passages']:,}", f"{r['file_mb']:,.0f}", f"{r['build_s']:.1f}",
+        f"{r['build_peak_mb']:,.0f} / {r['worker_peak_mb']:,.0f}",
+        f"{r['append_s']:.1f} ({100 * r['append_s'] / r['build_s']:.0f}%, {r['append_parts']} of {r['parts']} parts)",
+        f"{r['startup_s']:.2f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['serve_peak_mb']:,.0f}",
+    ]) + " |"])
 
 
 def _measure(size: int, scifact: Path, baseline_questions: int) -> list[dict]:
@@ -70,13 +110,14 @@ def _measure(size: int, scifact: Path, baseline_questions: int) -> list[dict]:
     started = time.perf_counter()
     serve = _child("serve", "--out", out, first_line_at=started)
     base = _child("baseline", "--out", out, "--baseline-questions", str(baseline_questions))
-    disk = _du(out) + _du(out.with_name(out.name + ".d") / json.loads(out.read_text())["archive"])
+    paths = index_paths(out)
+    disk = _du(paths.file) + _du(paths.archives / json.loads(paths.file.read_text())["archive"])
     project = {
         "engine": "archive (qabot)", "passages": full["passages"], "build_s": full["seconds"],
         "rebuild1_s": again["seconds"], "load_s": serve["startup_s"], "p50_ms": serve["p50_ms"],
         "p99_ms": serve["p99_ms"], "per_s": serve["per_s"], "peak_mb": serve["peak_mb"],
         "disk_mb": disk / 1e6, "questions": serve["questions"],
-        "cache_mb": _du(out.with_name(out.name + ".cache")) / 1e6,
+        "cache_mb": _du(paths.segments) / 1e6,
     }
     baseline = {
         "engine": "rank-bm25 get_scores", "passages": full["passages"], "build_s": base["build_s"],
@@ -109,7 +150,9 @@ def _step_build(docs: Path, out: Path) -> int:
     from index import build_index
 
     summary = build_index([docs], out, engine="archive")
-    print(json.dumps({"seconds": summary.seconds, "passages": summary.passages}))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's
+    print(json.dumps({"seconds": summary.seconds, "passages": summary.passages, "peak_mb": _peak_mb(),
+                      "worker_peak_mb": workers, "computed": summary.computed}))
     return 0
 
 

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index import IndexCorruptError, IndexMissingError, QabotIndexError, load_or_build
-from index.__main__ import ENGINE_HELP
-from index.build import ENGINES
+from index.__main__ import DOCS_HELP, ENGINE_HELP, OUT_HELP
+from index.build import ENGINES, recorded_roots
+from index.storage import index_paths
 
 from .config import ConfigError, Settings, load_settings
 
@@ -22,41 +23,48 @@ def _notify(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _answerer(settings: Settings, index_path: Path | None):  # noqa: ANN202 - Answerer, imported late
+def _answerer(settings: Settings, index_path: Path | None, quiet: bool = False):  # noqa: ANN202 - Answerer, imported late
+    """The answer pipeline over the index (rebuilt first from its own folders when they changed;
+    the configured docs folders only seed a first build of the default index)."""
     from .answer import Answerer
+    from .build_progress import ProgressBar
 
-    if index_path is None:
-        index = load_or_build(settings.index_path, settings.docs_dirs, _notify)
-    else:
-        # Plain `qabot index` writes to QABOT_INDEX, not to --index: messages name the command that does.
-        command = " ".join(
-            ["qabot index", *(shlex.quote(d.as_posix()) for d in settings.docs_dirs),
-             "--out", shlex.quote(index_path.as_posix())]
-        )
-        try:
-            index = load_or_build(index_path, None, _notify)
-        except IndexMissingError:
-            raise IndexMissingError(f"no index at {index_path}; build it with `{command}`") from None
-        except IndexCorruptError as err:
-            raise IndexCorruptError(str(err).replace("`qabot index`", f"`{command}`")) from None
+    bar = ProgressBar(quiet)
+    try:
+        if index_path is None:
+            index = load_or_build(settings.index_path, settings.docs_dirs, _notify, bar)
+        else:
+            # Plain `qabot index` writes to QABOT_INDEX, not to --index: messages name the command that does.
+            command = " ".join(
+                ["qabot index", *(shlex.quote(d.as_posix()) for d in settings.docs_dirs),
+                 "--out", shlex.quote(index_path.as_posix())]
+            )
+            try:
+                index = load_or_build(index_path, None, _notify, bar)
+            except IndexMissingError:
+                raise IndexMissingError(f"no index at {index_path}; build it with `{command}`") from None
+            except IndexCorruptError as err:
+                raise IndexCorruptError(str(err).replace("`qabot index`", f"`{command}`")) from None
+    finally:
+        bar.close()
     return Answerer(index, encoder=settings.semantic)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Rebuild the index from the docs folders."""
+    """Rebuild the index from the given folders, or from those it was built from."""
     from index.__main__ import rebuild
 
-    return rebuild(
-        list(args.docs) or list(settings.docs_dirs), args.out or settings.index_path, args.engine,
-        semantic=args.semantic,
-    )
+    from .build_progress import ProgressBar
+
+    return rebuild(list(args.docs), args.out or settings.index_path, args.engine, seed=settings.docs_dirs,
+                   progress=ProgressBar(args.quiet), quiet=args.quiet, semantic=args.semantic)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question (or one per stdin line) and exit."""
     from .console import ask, stdin_questions
 
-    answerer = _answerer(settings, args.index)
+    answerer = _answerer(settings, args.index, args.quiet)
     if not answerer.semantic and settings.semantic:
         _notify(answerer.mode())  # scripts hear of a degraded ranking; the normal case stays quiet
     questions = [args.question] if args.question is not None else stdin_questions(sys.stdin)
@@ -68,7 +76,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from .console import chat
     from .reloader import IndexReloader
 
-    answerer = _answerer(settings, args.index)
+    answerer = _answerer(settings, args.index, args.quiet)
     _notify(answerer.mode())
     reloader = IndexReloader(answerer, args.index or settings.index_path)
     return chat(answerer, args.top_k or settings.top_k, reloader=reloader)
@@ -80,7 +88,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     from .render import sources_to_terminal
 
-    page = _answerer(settings, args.index).sources(args.offset, args.limit)
+    page = _answerer(settings, args.index, args.quiet).sources(args.offset, args.limit)
     if args.json:
         print(json.dumps({
             "total": page.total,
@@ -102,7 +110,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.beir is not None:
         from .beir import run_beir
 
-        index_path = args.index or settings.index_path.with_name(f"beir-{args.beir.resolve().name}.json")
+        # A separate index, kept inside the main index's folder.
+        index_path = args.index or index_paths(settings.index_path).home / f"beir-{args.beir.resolve().name}"
         try:
             return run_beir(args.beir, index_path, sys.stdout, settings.semantic)
         except FileNotFoundError as err:
@@ -132,10 +141,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot when a token is configured, otherwise the console chat."""
     if settings.token:
         return cmd_telegram(args, settings)
-    docs = ", ".join(p.as_posix() for p in settings.docs_dirs)
+    # The index answers from the folders it was built from; the configured ones only seed a first build.
+    folders = recorded_roots(settings.index_path) or settings.docs_dirs
+    docs = ", ".join(p.as_posix() for p in folders)
     print(f"No TELEGRAM_BOT_TOKEN in the environment or .env: starting the console chat over {docs}.")
     args.index = None
     args.top_k = None
+    args.quiet = False
     return cmd_chat(args, settings)
 
 
@@ -154,14 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qabot", description="Answers questions about news articles with cited passages."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", action="store_true",
+                       help="no progress bar on stderr (and for `index`, no line saying what it rebuilds)")
 
     p = sub.add_parser("run", help="the Telegram bot if a token is set, else the console chat")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("index", help="rebuild the index from the docs folder(s)")
-    p.add_argument("docs", nargs="*", type=Path, help="docs folders (default: QABOT_DOCS or docs/articles)")
-    p.add_argument("--out", type=Path, help="index file (default: QABOT_INDEX or .qabot/index.json)")
+    p = sub.add_parser("index", parents=[quiet], help="rebuild the index from the docs folder(s)")
+    p.add_argument("docs", nargs="*", type=Path,
+                   help=DOCS_HELP.format(default="QABOT_DOCS or docs/articles"))
+    p.add_argument("--out", type=Path, help=OUT_HELP.format(default="QABOT_INDEX or .qabot"))
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.add_argument(
         "--semantic", action=argparse.BooleanOptionalAction, default=None,
@@ -170,21 +187,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("sources", help="list the documents the index holds (paged)")
+    p = sub.add_parser("sources", parents=[quiet], help="list the documents the index holds (paged)")
     p.add_argument("--limit", type=_positive, default=20, help="documents per page (default 20)")
     p.add_argument("--offset", type=_non_negative, default=0, help="documents to skip")
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true", help="the page as one JSON object")
     p.set_defaults(func=cmd_sources)
 
-    p = sub.add_parser("ask", help="answer one question (or one per line of stdin) and exit")
+    p = sub.add_parser("ask", parents=[quiet], help="answer one question (or one per line of stdin) and exit")
     p.add_argument("question", nargs="?", help="the question; omit it to read questions from stdin")
     p.add_argument("--top-k", type=_top_k, help="how many passages (1-50, default 3)")
     p.add_argument("--index", type=Path, help="index file to answer from")
     p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("chat", help="interactive console chat")
+    p = sub.add_parser("chat", parents=[quiet], help="interactive console chat")
     p.add_argument("--top-k", type=_top_k)
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_chat)
@@ -206,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
     p.set_defaults(func=cmd_telegram)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("qabot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _positive(raw: str) -> int:

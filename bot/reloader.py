@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from index import QabotIndexError, load_index
+from index.storage import index_paths
 
 from .answer import Answerer
 
@@ -26,6 +27,7 @@ class IndexReloader:
     def __init__(self, answerer: Answerer, path: Path) -> None:
         self.answerer = answerer
         self.path = path
+        self._file = index_paths(path).file  # what a rebuild replaces (path may name the folder)
         self._seen = self._stamp()
         self._lock = threading.Lock()  # one reload at a time
         self._stop = threading.Event()
@@ -84,7 +86,7 @@ class IndexReloader:
 
     def _stamp(self) -> tuple[int, int, int] | None:
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._file)
         except OSError:
             return None
         return st.st_ino, st.st_size, st.st_mtime_ns

@@ -29,6 +29,7 @@ from .errors import IndexCorruptError
 from .passages import Passage, sentence_spans
 from .queryside import QuerySide
 from .search import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
+from .storage import index_paths
 
 try:  # compiled at install time (setup.py); without it the numpy loops below do the work
     from . import _postings
@@ -539,5 +540,5 @@ def load_archive(index_path: Path, pointer: dict[str, Any]) -> ArchiveIndex:
             "rebuild it with `qabot index`"
         ) from None
     tokens.remember_stems(index.stems)
-    index.cache_dir = index_path.parent
+    index.home = index_paths(index_path).home
     return index

@@ -12,10 +12,11 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
@@ -26,12 +27,13 @@ import numpy as np
 from . import tokens
 from .acronyms import AcronymAdder
 from .archive_store import ArchiveWriter, archives_dir, prune
-from .documents import Skipped, candidate_files
+from .documents import Note, Skipped, candidate_files
 from .errors import NoDocumentsError
+from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
 from .segments import SUFFIX as SEGMENT_SUFFIX
-from .segments import Segment, Source, compute_segment, load_segment, save_segment
-from .storage import write_index
+from .segments import Segment, Source, compute_segment, load_segment, save_segment, sources_of
+from .storage import index_paths, write_index
 from .termcache import TermIds
 
 # Parallel segment work pays for the worker start-up (~1 s) only when there is a lot to read.
@@ -49,19 +51,21 @@ class ArchiveCounts:
     passages: int
     terms: int
     skipped: tuple[Skipped, ...]
+    notes: tuple[Note, ...]
     reused: int  # segments taken from the cache
     computed: int  # segments read and tokenized in this build
 
 
 def cache_dir(index_path: Path) -> Path:
-    """The per-file segment cache of the index file `index_path`."""
-    return index_path.with_name(index_path.name + ".cache")
+    """The per-file segment cache of the index `index_path`."""
+    return index_paths(index_path).segments
 
 
-def build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
-    """Build the archive of `roots` and point the index file `out` to it (caller holds the lock)."""
+def build_archive(roots: Sequence[Path], out: Path, print_of: str,
+                  progress: ProgressCallback | None = None) -> ArchiveCounts:
+    """Build the archive of `roots` and point the index `out` to it (caller holds the lock)."""
     with collector_paused():
-        return _build_archive(roots, out, print_of)
+        return _build_archive(roots, out, print_of, progress or (lambda _: None))
 
 
 @contextlib.contextmanager
@@ -81,18 +85,17 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCounts:
+def _build_archive(roots: Sequence[Path], out: Path, print_of: str, progress: ProgressCallback) -> ArchiveCounts:
     cache = cache_dir(out)
     sources: list[tuple[Source, str]] = []
     skipped: list[Skipped] = []
     for root in roots:
         for file in candidate_files(root):
-            source = Source(file, root, root.as_posix())
             try:
-                sources.append((source, source.key()))
+                sources.extend((s, s.key()) for s in sources_of(file, root, root.as_posix()))
             except OSError as err:
-                rel = file.relative_to(root).as_posix()
-                skipped.append(Skipped(f"{root.as_posix()}/{rel}", f"cannot be read ({err.strerror})"))
+                shown = root.as_posix() if file == root else f"{root.as_posix()}/{file.relative_to(root).as_posix()}"
+                skipped.append(Skipped(shown, f"cannot be read ({err.strerror or err})"))
     found = {k: load_segment(cache, k) for _, k in sources}
     missing = [(s, k) for s, k in sources if found[k] is None]
     if missing and not _in_workers(missing):
@@ -105,7 +108,10 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
             for segment in found.values():
                 if segment is not None:
                     _worker_terms.stems.update(segment.meta["stems"])
-    _compute(missing, cache)
+    tally = _Tally(progress, sum(s.size for s, _ in sources))
+    reused = [(s.size, _counts(found[k])) for s, k in sources if found[k] is not None]
+    tally.add(sum(r[0] for r in reused), (sum(r[1][0] for r in reused), sum(r[1][1] for r in reused)))
+    _compute(missing, cache, tally)
     segments: list[Segment] = []
     for source, key in sources:
         segment = found[key] or load_segment(cache, key)
@@ -113,14 +119,18 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
             segment = compute_segment(source, _worker_terms)
         segments.append(segment)
     computed = len(missing)
+    progress(BuildProgress("merging", tally.total, tally.total, tally.documents, tally.passages))
     name = f"{time.time_ns():020d}"
     writer = ArchiveWriter(archives_dir(out) / name)
     try:
         merged = merge(segments, skipped, writer.add)
         if merged is None:
-            where = ", ".join(r.as_posix() for r in roots)
-            raise NoDocumentsError(f"no documents with text in {where}")
+            from .build import no_documents_message
+
+            raise NoDocumentsError(no_documents_message(
+                roots, [*skipped, *(Skipped(p, r) for seg in segments for p, r in seg.meta["skipped"])]))
         meta, documents, arrays, all_skipped = merged
+        progress(BuildProgress("writing", tally.total, tally.total, len(documents), int(arrays["p_doc"].shape[0])))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)
     except BaseException:
@@ -143,6 +153,7 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str) -> ArchiveCo
         passages=int(arrays["p_doc"].shape[0]),
         terms=len(meta["vocabulary"]),
         skipped=tuple(all_skipped),
+        notes=tuple(Note(p, r) for seg in segments for p, r in seg.meta["notes"]),
         reused=len(sources) - computed,
         computed=computed,
     )
@@ -153,7 +164,7 @@ def _stored_stems(out: Path) -> dict[str, str] | None:
     is an archive of this tokenizer; None otherwise. A stem depends on the word only, so these are
     what stemming the words again would give."""
     try:
-        pointer = json.loads(out.read_bytes())
+        pointer = json.loads(index_paths(out).file.read_bytes())
         if pointer.get("kind") != "archive" or pointer.get("tokenizer") != tokens.TOKENIZER_VERSION:
             return None
         meta = json.loads((archives_dir(out) / str(pointer["archive"]) / "meta.json").read_bytes())
@@ -167,29 +178,62 @@ def _stored_stems(out: Path) -> dict[str, str] | None:
 
 def _in_workers(missing: list[tuple[Source, str]]) -> bool:
     """Whether the missing segments are computed in worker processes rather than in this one."""
-    return WORKERS > 1 and len(missing) > 1 and sum(_size(s.file) for s, _ in missing) >= PARALLEL_MIN_BYTES
+    return WORKERS > 1 and len(missing) > 1 and sum(s.size for s, _ in missing) >= PARALLEL_MIN_BYTES
 
 
-def _compute(missing: list[tuple[Source, str]], cache: Path) -> None:
-    if _in_workers(missing):
-        # spawn, not fork: the caller may have threads (a bot's reloader) that fork would copy.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-            jobs = [(s, k, cache) for s, k in missing]
-            for _ in pool.map(_compute_and_save, jobs, chunksize=1):
-                pass
+class _Tally:
+    """Adds up what the finished segments hold and reports it (BuildProgress)."""
+
+    def __init__(self, report: ProgressCallback, total: int) -> None:
+        self.report, self.total = report, total
+        self.done = self.documents = self.passages = 0
+
+    def add(self, size: int, counts: tuple[int, int]) -> None:
+        self.done += size
+        self.documents += counts[0]
+        self.passages += counts[1]
+        self.report(BuildProgress("reading", self.done, self.total, self.documents, self.passages))
+
+
+def _counts(segment: Segment) -> tuple[int, int]:
+    return len(segment.meta["documents"]), len(segment.arrays["p_start"])
+
+
+def _compute(missing: list[tuple[Source, str]], cache: Path, tally: _Tally) -> None:
+    if not _in_workers(missing):
+        for source, key in missing:
+            tally.add(source.size, _compute_and_save((source, key, cache)))
         return
-    for job in missing:
-        _compute_and_save((*job, cache))
+    # spawn, not fork: the caller may have threads (a bot's reloader) that fork would copy.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        # Biggest first, so that no long part is left for one core at the end.
+        jobs = sorted(missing, key=lambda job: -job[0].size)
+        running = {pool.submit(_compute_and_save, (s, k, cache)): s.size for s, k in jobs}
+        for done in as_completed(running):
+            tally.add(running[done], done.result())
+    except BaseException:
+        # Ctrl-C or a failed part: start nothing more (the running parts end on their own).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the build and says so (no tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _worker_terms = TermIds()  # one per process: words met in earlier files are not stemmed again
 
 
-def _compute_and_save(job: tuple[Source, str, Path]) -> None:
+def _compute_and_save(job: tuple[Source, str, Path]) -> tuple[int, int]:
     source, key, cache = job
     with collector_paused():
-        save_segment(cache, key, compute_segment(source, _worker_terms))
+        segment = compute_segment(source, _worker_terms)
+        save_segment(cache, key, segment)
+        return _counts(segment)
 
 
 def merge(
@@ -705,13 +749,6 @@ def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
 
 def _add(parts: dict[str, list[np.ndarray]], name: str, array: np.ndarray) -> None:
     parts.setdefault(name, []).append(array)
-
-
-def _size(file: Path) -> int:
-    try:
-        return file.stat().st_size
-    except OSError:
-        return 0
 
 
 def _prune_cache(cache: Path, keys: set[str]) -> None:

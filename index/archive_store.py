@@ -18,6 +18,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from .errors import IndexCorruptError
+from .storage import index_paths
 
 ARCHIVE_FORMAT = "qabot-archive"
 ARCHIVE_VERSION = 4
@@ -34,8 +35,8 @@ ARRAYS = (
 
 
 def archives_dir(index_path: Path) -> Path:
-    """Where the archive folders of the index file `index_path` live."""
-    return index_path.with_name(index_path.name + ".d")
+    """Where the archive folders of the index `index_path` live."""
+    return index_paths(index_path).archives
 
 
 def write_archive(folder: Path, meta: dict[str, Any], documents: list[dict],

@@ -11,20 +11,32 @@ from pathlib import Path
 
 from . import tokens
 from .acronyms import find_acronyms, with_acronyms
-from .documents import Document, Skipped, candidate_files, read_documents
+from .documents import (
+    SUFFIXES,
+    Document,
+    Note,
+    Skipped,
+    candidate_files,
+    describe_skipped,
+    notes_of,
+    other_files,
+    read_documents,
+)
 from .duplicates import drop_duplicates
 from .english import load_english
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .passages import Passage, split_document
+from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
 from .search import Index, load_index
 from .semantic import default_encoder, embed_passages
-from .storage import FORMAT_VERSION, rebuild_lock, write_index
+from .storage import FORMAT_VERSION, index_paths, rebuild_lock, write_index
 
 # Relative to the working folder: `make run` and the README's commands run from the repo's top.
 # The bundled article lives in docs/articles/ so that docs/ can also hold the project's own docs.
 DEFAULT_DOCS = Path("docs/articles")
-DEFAULT_INDEX = Path(".qabot/index.json")
+# A folder: it holds index.json and everything else the index needs (storage.index_paths).
+DEFAULT_INDEX = Path(".qabot")
 ENGINES = ("auto", "bm25", "archive")
 # Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop costs
 # more than ~3 ms a question and its JSON index more than ~0.5 s to load: use the archive.
@@ -49,6 +61,10 @@ class BuildSummary:
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
     vectors: int | None = None  # passages embedded by this build (None: vectors were not made)
     engine: str = "bm25"  # the engine that was built: "bm25" or "archive"
+    notes: tuple[Note, ...] = field(default_factory=tuple)  # files read with a caveat (encoding)
+    # Archive engine: files or parts of big .jsonl files tokenized in this build, and taken from the cache.
+    computed: int = 0
+    reused: int = 0
 
 
 def fingerprint(roots: Sequence[Path]) -> str:
@@ -68,17 +84,23 @@ def fingerprint(roots: Sequence[Path]) -> str:
 
 
 def build_index(
-    roots: Sequence[Path], out: Path, engine: str = "auto", semantic: bool | None = None
+    roots: Sequence[Path],
+    out: Path,
+    engine: str = "auto",
+    progress: ProgressCallback | None = None,
+    semantic: bool | None = None,
 ) -> BuildSummary:
-    """Read the docs folders and write a new index to `out`; the old one stays if this fails.
+    """Read the docs folders and write a new index to `out` (storage.index_paths: a folder, or a
+    .json file); the old one stays, and keeps serving, if this fails or is interrupted.
 
     engine: "bm25" (rank-bm25 over a JSON index), "archive" (sparse arrays, for big archives) or
     "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or more).
-    semantic: make passage vectors (True), never (False), or when the index has at most
-    SEMANTIC_AUTO_MAX passages and the encoder is installed (None).
+    progress: called now and then with how far the build has got.
+    semantic: make passage vectors (True), never (False), or for a small-engine index of at most
+    SEMANTIC_AUTO_MAX passages when the encoder is installed (None).
     """
     started = time.perf_counter()
-    summary = _build(roots, out, engine)
+    summary = _build(roots, out, engine, progress)
     # Archives get vectors only when asked: they are for big folders, where embedding takes hours.
     if not _wants_vectors(semantic if summary.engine == "bm25" else bool(semantic), summary.passages):
         return summary
@@ -93,7 +115,7 @@ def _wants_vectors(semantic: bool | None, passages: int) -> bool:
 
 
 def embed_index(
-    path: Path, progress: Callable[[int, int], None] | None = None, sentences: bool | None = None
+    path: Path, on_vectors: Callable[[int, int], None] | None = None, sentences: bool | None = None
 ) -> int:
     """Give the index at `path` a vector for every passage (and with `sentences`, every sentence;
     None: when it has at most SEMANTIC_AUTO_MAX passages), embedding only texts it lacks (an
@@ -106,10 +128,10 @@ def embed_index(
     if sentences is None:
         sentences = index.passage_count() <= SEMANTIC_AUTO_MAX
     with rebuild_lock(path):
-        return embed_passages(path, [*texts, *pieces] if sentences else texts, encoder, progress)
+        return embed_passages(path, [*texts, *pieces] if sentences else texts, encoder, on_vectors)
 
 
-def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
+def _build(roots: Sequence[Path], out: Path, engine: str, progress: ProgressCallback | None) -> BuildSummary:
     started = time.perf_counter()
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -121,8 +143,8 @@ def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
         if engine == "archive" or (engine == "auto" and _docs_bytes(roots) >= ARCHIVE_MIN_BYTES):
             from .archive_build import build_archive
 
-            counts = build_archive(roots, out, print_of)
-            load_english(out.parent)
+            counts = build_archive(roots, out, print_of, progress)
+            load_english(index_paths(out).home)
             return BuildSummary(
                 path=out,
                 documents=counts.documents,
@@ -131,27 +153,30 @@ def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
                 seconds=time.perf_counter() - started,
                 skipped=counts.skipped,
                 engine="archive",
+                notes=counts.notes,
+                computed=counts.computed,
+                reused=counts.reused,
             )
         documents: list[Document] = []
         skipped: list[Skipped] = []
+        total = _docs_bytes(roots)
         for root in roots:
             found, bad = read_documents(root)
             documents.extend(found)
             skipped.extend(bad)
+        if progress is not None:
+            progress(BuildProgress("reading", total, total, len(documents), 0))
         documents.sort(key=lambda d: d.doc_id)
         documents, duplicates = drop_duplicates(documents)
         skipped.extend(duplicates)
         if not documents:
-            where = ", ".join(r.as_posix() for r in roots)
-            raise NoDocumentsError(
-                f"no documents with text in {where} (looked for {', '.join(('.txt', '.md', '.jsonl'))})"
-            )
+            raise NoDocumentsError(no_documents_message(roots, skipped))
         data = _index_data(documents, roots, print_of)
         if not data["passages"] or not any(p["terms"] for p in data["passages"]):
             raise NoDocumentsError("the documents hold no text to index")
         write_index(out, data)
         # Made now, once per machine, so that no question pays for it (english.py).
-        load_english(out.parent)
+        load_english(index_paths(out).home)
     return BuildSummary(
         path=out,
         documents=len(data["documents"]),
@@ -159,6 +184,7 @@ def _build(roots: Sequence[Path], out: Path, engine: str) -> BuildSummary:
         terms=len({t for p in data["passages"] for t in p["terms"]}),
         seconds=time.perf_counter() - started,
         skipped=tuple(skipped),
+        notes=tuple(notes_of(documents)),
     )
 
 
@@ -227,11 +253,14 @@ def _passage_row(
 
 
 def load_or_build(
-    path: Path, roots: Sequence[Path] | None, notify: Callable[[str], None]
+    path: Path, seed: Sequence[Path] | None, notify: Callable[[str], None],
+    progress: Callable[[BuildProgress], None] | None = None,
 ) -> Index:
-    """Load the index at `path`, rebuilding it first when it is missing or its docs changed.
+    """Load the index at `path`, rebuilding it first when it is missing or its documents changed.
 
-    `roots` are the docs folders the index should hold; None means "the folders it was built from".
+    The index remembers the folders it was built from and is rebuilt from those. `seed` (the
+    configured docs folders) only makes the first build, when there is no index at `path`; None
+    means there must be one already (IndexMissingError otherwise).
     A damaged index file is not replaced behind the user's back: IndexCorruptError reaches the caller.
     A rebuild that fails while an older index exists leaves that index serving.
     """
@@ -239,20 +268,18 @@ def load_or_build(
     try:
         index = load_index(path)
     except IndexMissingError:
-        if roots is None:
+        if seed is None:
             raise
+        roots = list(seed)
         notify(f"No index at {path}; building it from {_names(roots)} ...")
     else:
-        wanted = list(roots) if roots is not None else [Path(r) for r in index.roots]
-        if [r.as_posix() for r in wanted] != list(index.roots):
-            notify(f"The index at {path} holds other folders; rebuilding it from {_names(wanted)} ...")
-        elif all(r.exists() for r in wanted) and index.fingerprint != fingerprint(wanted):
-            notify(f"The documents in {_names(wanted)} changed; rebuilding the index ...")
-        else:
+        roots = [Path(r) for r in index.roots]
+        # Folders that are gone (a moved disk, another working folder) leave the index as it is.
+        if not all(r.exists() for r in roots) or index.fingerprint == fingerprint(roots):
             return _with_vectors(path, index, notify)
-        roots = wanted
+        notify(f"The documents in {_names(roots)} changed; rebuilding the index at {path} ...")
     try:
-        summary = build_index(roots, path)
+        summary = build_index(roots, path, progress=progress)
     except QabotIndexError as err:
         if index is None:
             raise
@@ -265,8 +292,13 @@ def load_or_build(
             raise QabotIndexError(f"{reason}; there is no previous index to answer from") from err
         notify(f"The rebuild failed ({reason}); answering from the previous index.")
         return index
-    for skipped in summary.skipped:
-        notify(f"warning: skipped {skipped.path}: {skipped.reason}")
+    except KeyboardInterrupt:
+        if index is None:
+            raise
+        notify("Rebuild interrupted; answering from the previous index.")
+        return index
+    for line in warnings(summary):
+        notify(line)
     notify(describe(summary))
     return load_index(path)
 
@@ -286,12 +318,60 @@ def _with_vectors(path: Path, index: Index, notify: Callable[[str], None]) -> In
     return load_index(path)
 
 
+def recorded_roots(path: Path) -> list[Path] | None:
+    """The folders the index at `path` was built from; None when there is no index there (or it
+    names none). Read from any format version, so that `qabot index` can rebuild an old index."""
+    try:
+        data = json.loads(index_paths(path).file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    roots = data.get("roots") if isinstance(data, dict) else None
+    if not isinstance(roots, list) or not roots or not all(isinstance(r, str) and r for r in roots):
+        return None
+    return [Path(r) for r in roots]
+
+
+def plan_rebuild(path: Path, folders: Sequence[Path], seed: Sequence[Path]) -> tuple[list[Path], str]:
+    """The folders a rebuild of the index at `path` reads, and one line saying which and why.
+
+    `folders`: the ones asked for (none: those the index was built from, or `seed` for a first
+    build)."""
+    recorded = recorded_roots(path)
+    if folders:
+        wanted = list(folders)
+        if recorded is not None and [r.as_posix() for r in recorded] != [f.as_posix() for f in wanted]:
+            return wanted, f"The index at {path} held {_names(recorded)}; rebuilding it from {_names(wanted)} ..."
+        if recorded is not None:
+            return wanted, f"Rebuilding the index at {path} from {_names(wanted)} ..."
+        return wanted, f"Building the index at {path} from {_names(wanted)} ..."
+    if recorded is not None:
+        return recorded, f"Rebuilding the index at {path} from the folders it was built from: {_names(recorded)} ..."
+    return list(seed), f"No index at {path}; building it from {_names(seed)} ..."
+
+
+def warnings(summary: BuildSummary) -> list[str]:
+    """One line per file or line that was skipped or read with a caveat, naming it and why."""
+    return [f"warning: skipped {s.path}: {s.reason}" for s in summary.skipped] + [
+        f"warning: {n.path}: {n.reason}" for n in summary.notes
+    ]
+
+
 def describe(summary: BuildSummary) -> str:
     """One line saying what a rebuild produced."""
     vectors = "" if summary.vectors is None else f", {summary.vectors} passage vectors made"
     return (
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
         f"{summary.terms} distinct terms{vectors} in {summary.seconds:.2f} s -> {summary.path}"
+    )
+
+
+def no_documents_message(roots: Sequence[Path], skipped: Sequence[Skipped]) -> str:
+    """Why a rebuild found nothing to index: what was skipped, and what was not looked at."""
+    others = [f for root in roots for f in other_files(root)]
+    ignored = f"; {len(others)} other file(s) not read (e.g. {others[0]})" if others else ""
+    return (
+        f"no documents with text in {_names(roots)} (looked for {', '.join(SUFFIXES)}): "
+        f"{describe_skipped(skipped)}{ignored}"
     )
 
 

@@ -15,6 +15,7 @@ from .english import load_english
 from .passages import Passage
 from .semantic import Vectors, passage_input, read_vectors, vector_inputs
 from .spelling import Speller
+from .storage import INDEX_FILE, IndexPaths
 
 
 class QuerySide:
@@ -22,8 +23,8 @@ class QuerySide:
 
     stems: dict[str, str]
     acronyms: dict[str, tuple[str, ...]]
-    cache_dir: Path | None
-    path: Path | None  # the index file this index was loaded from
+    home: Path | None
+    path: Path | None  # the index file or folder this index was loaded from
     passages: Sequence[Passage]
 
     def _init_query_side(self) -> None:
@@ -31,7 +32,9 @@ class QuerySide:
         self._speller_lock = threading.Lock()
         self._english_loaded = False
         self._english_lock = threading.Lock()
-        self.cache_dir = None  # where the English stems table is cached (english.py)
+        # The index's folder (storage.IndexPaths.home): the English stems table (english.py) and
+        # companion files live there. None for an index made in memory.
+        self.home = None
         self.path = None
         self._vectors: Vectors | None | bool = False  # False: not looked for yet
         self._vectors_lock = threading.Lock()
@@ -96,14 +99,20 @@ class QuerySide:
 
     def know_english(self) -> None:
         """Load the English word -> stem table cached next to the index (see english.py), once."""
-        if self._english_loaded or self.cache_dir is None:
+        if self._english_loaded or self.home is None:
             return
         with self._english_lock:
             if not self._english_loaded:
-                table = load_english(self.cache_dir)
+                table = load_english(self.home)
                 tokens.use_english(table)
                 spelling.use_english_words(table)
                 self._english_loaded = True
+
+    def companion(self, name: str) -> Path:
+        """The path of a file named `name` that belongs with this index (storage.IndexPaths)."""
+        if self.home is None:
+            raise ValueError("this index was not loaded from disk: it has no folder")
+        return IndexPaths(self.home / INDEX_FILE, self.home).companion(name)
 
     def correct(self, word: str) -> str | None:
         """The indexed word closest to a (misspelt) normalised word, or None."""
@@ -111,5 +120,6 @@ class QuerySide:
             with self._speller_lock:
                 if self._speller is None:
                     # Built on first use: most questions need no correction.
-                    self._speller = Speller({w: self.df(t) for w, t in self.stems.items()})
+                    stems = self.stems
+                    self._speller = Speller(stems, lambda word: self.df(stems[word]))
         return self._speller.correct(word)

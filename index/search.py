@@ -14,7 +14,7 @@ from .errors import IndexCorruptError
 from .passages import Passage
 from .queryside import QuerySide
 from .scoring import LuceneBM25
-from .storage import read_index
+from .storage import index_paths, read_index
 
 # Three fields score a passage (weights chosen with bench/tune_ranking.py, see docs/quality.md):
 # - its text (weight 1);
@@ -171,7 +171,7 @@ def load_index(path: Path) -> Index | ArchiveIndex:
             f"the index at {path} is damaged ({type(err).__name__}); rebuild it with `qabot index`"
         ) from None
     tokens.remember_stems(index.stems)
-    index.cache_dir = path.parent
+    index.home = index_paths(path).home
     index.path = path
     return index
 

@@ -24,13 +24,17 @@ import numpy as np
 
 from . import tokens
 from .acronyms import find_acronyms
-from .documents import Document, Skipped, read_file
+from .documents import Document, Skipped, Span, notes_of, read_file
 from .duplicates import text_digest
 from .passages import MAX_WORDS, split_document
 from .termcache import TermIds, words_of
 
 # Bump when what a segment holds changes; older cache files are then ignored.
-SEGMENT_VERSION = 3
+SEGMENT_VERSION = 4
+# A .jsonl file bigger than this is read in parts of about this size (each a segment), cut where a
+# line starts: both cores get work from one big export, and after an append only the last part
+# and the new ones are tokenized again (a part is cached by its content, not the file's mtime).
+CHUNK_BYTES = 8 * 1024 * 1024
 # Joins a file's passages into one string for one regex pass (much faster than one per passage);
 # a passage that contains it is caught by the count check and tokenized on its own.
 _SEP_WORD = "qabotpassagebreak"
@@ -50,20 +54,68 @@ _ARRAYS = (
 
 @dataclass(frozen=True)
 class Source:
-    """A file to read and the folder it belongs to."""
+    """A file to read (or a part of a big .jsonl file) and the folder it belongs to."""
 
     file: Path
     root: Path
     shown: str
+    span: Span | None = None  # the part: byte range and first line number; None: the whole file
+    digest: str = ""  # the part's content digest (a part is cached by what it holds)
+    size: int = 0  # bytes to read, for progress
 
     def key(self) -> str:
-        """The cache key: where the file is, its size and mtime, and the format versions."""
-        st = self.file.stat()
+        """The cache key: where the file is, its size and mtime (a part: its place and content),
+        and the format versions."""
+        if self.span is None:
+            st = self.file.stat()
+            what: list[object] = [st.st_size, st.st_mtime_ns]
+        else:
+            what = [list(self.span), self.digest]
         raw = json.dumps(
-            [str(self.file.resolve()), self.shown, st.st_size, st.st_mtime_ns,
-             tokens.TOKENIZER_VERSION, SEGMENT_VERSION, MAX_WORDS]
+            [str(self.file.resolve()), self.shown, *what, tokens.TOKENIZER_VERSION, SEGMENT_VERSION, MAX_WORDS]
         )
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def sources_of(file: Path, root: Path, shown: str, chunk_bytes: int | None = None) -> list[Source]:
+    """The sources of one file: the file itself, or the parts of a .jsonl file bigger than
+    `chunk_bytes`. Raises OSError when the file cannot be read."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    size = file.stat().st_size
+    root_real = root.resolve() if root.is_dir() else root.resolve().parent
+    real = file.resolve()
+    if file.suffix.lower() != ".jsonl" or size <= chunk_bytes or not real.is_relative_to(root_real):
+        return [Source(file, root, shown, size=size)]
+    return [Source(file, root, shown, span=(a, b, line), digest=digest, size=b - a)
+            for a, b, line, digest in _parts(real, size, chunk_bytes)]
+
+
+def _parts(real: Path, size: int, chunk_bytes: int) -> list[tuple[int, int, int, str]]:
+    """(start, end, first line number, content digest) of each part of a big .jsonl file.
+
+    Part k starts at the first line that starts at or after k·chunk_bytes. The cuts are tied to
+    those fixed places, not to the previous part's end: an append changes only the last part, and
+    an edit that changes a line's length by less than a line keeps every other part's content.
+    Each part is read once (to hash it and count its lines), a part at a time."""
+    starts = [0]
+    with open(real, "rb") as file:
+        for nominal in range(chunk_bytes, size, chunk_bytes):
+            if nominal <= starts[-1]:
+                continue  # a line longer than a part: it stays whole in one part
+            file.seek(nominal - 1)
+            file.readline()  # to the end of the line holding the byte before `nominal`
+            at = file.tell()
+            if starts[-1] < at < size:
+                starts.append(at)
+        ends = [*starts[1:], size]
+        parts: list[tuple[int, int, int, str]] = []
+        line = 1
+        for a, b in zip(starts, ends, strict=True):
+            file.seek(a)
+            data = file.read(b - a)
+            parts.append((a, b, line, hashlib.blake2b(data, digest_size=16).hexdigest()))
+            line += data.count(b"\n")
+    return parts
 
 
 @dataclass
@@ -76,7 +128,7 @@ class Segment:
 
 def compute_segment(source: Source, cache: TermIds | None = None) -> Segment:
     """Read, split and count the terms of one file."""
-    docs, skipped = read_file(source.file, source.root, source.shown)
+    docs, skipped = read_file(source.file, source.root, source.shown, span=source.span)
     return segment_of(docs, skipped, cache if cache is not None else TermIds())
 
 
@@ -141,6 +193,7 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
     meta = {
         "documents": doc_rows,
         "skipped": [[s.path, s.reason] for s in skipped],
+        "notes": [[n.path, n.reason] for n in notes_of(docs)],
         "vocabulary": [cache.terms[i] for i in used.tolist()],
         "sections": list(sections),
         "section_terms": section_terms,

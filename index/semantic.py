@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .storage import write_bytes
+from .storage import companion_path, write_bytes
 
 VECTORS_FORMAT = 1
 # Saved every this many new vectors, so a killed or interrupted embedding resumes from there.
@@ -120,8 +120,8 @@ def text_key(text: str) -> bytes:
 
 
 def vectors_path(index_path: Path) -> Path:
-    """Where the vectors of the index at `index_path` live."""
-    return index_path.with_name(index_path.name.removesuffix(".json") + ".vectors.npz")
+    """Where the vectors of the index at `index_path` live: in the index's own folder."""
+    return companion_path(index_path, "vectors.npz")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ of letters is one edit), in C++ (pyspellchecker's own two-edit search took over 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -50,13 +50,19 @@ def is_english_word(word: str) -> bool:
 class Speller:
     """Finds the closest indexed word to a misspelt one."""
 
-    def __init__(self, words: Mapping[str, int]) -> None:
-        # words: normalised word -> how many passages hold its stem (the weight of a candidate)
+    def __init__(self, words: Mapping[str, int] | Iterable[str], df: Callable[[str], int] | None = None) -> None:
+        if df is None:
+            if not isinstance(words, Mapping):
+                raise ValueError("without df, words must map each word to its passage count")
+            df = dict(words).get
+        # words: normalised words, with how many passages hold each (the weight of a candidate)
+        # either as a mapping or from `df(word)`, asked only of the few candidates a correction
+        # finds: asking it of every word of a million-word vocabulary took most of a second.
         # Sorted by length: a word within n edits differs in length by at most n, so a question
         # word is compared with one slice of these (about a third of an archive's words).
         self._words = sorted((w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1), key=lambda w: (len(w), w))
         self._lengths = [len(w) for w in self._words]
-        self._df = dict(words)
+        self._df = df
         self._seen: dict[str, str | None] = {}  # users repeat their misspellings: about 1 ms each
 
     def correct(self, word: str) -> str | None:
@@ -76,4 +82,4 @@ class Speller:
         if not found:
             return None
         # Fewest edits first, then the word in most passages, then alphabetical (stable every run).
-        return min(found, key=lambda c: (c[1], -self._df.get(c[0], 0), c[0]))[0]
+        return min(found, key=lambda c: (c[1], -(self._df(c[0]) or 0), c[0]))[0]

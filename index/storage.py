@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,63 @@ from .errors import IndexBusyError, IndexCorruptError, IndexMissingError
 
 FORMAT = "qabot-index"
 FORMAT_VERSION = 3
+INDEX_FILE = "index.json"
+# Names inside an index's folder that qabot itself uses; a companion file must not take one.
+RESERVED = frozenset((INDEX_FILE, "archives", "segments", "rebuild.lock", "english-stems.tsv"))
+
+
+@dataclass(frozen=True)
+class IndexPaths:
+    """Where the files of one index live: `file` (the JSON index, or the pointer to an archive)
+    and `home`, the one folder that holds everything else (archives, segment cache, lock, English
+    stems table, and companion files such as embedding vectors)."""
+
+    file: Path
+    home: Path
+
+    @property
+    def archives(self) -> Path:
+        """The archive folders (archive engine)."""
+        return self.home / "archives"
+
+    @property
+    def segments(self) -> Path:
+        """The per-file segment cache (archive engine)."""
+        return self.home / "segments"
+
+    @property
+    def lock(self) -> Path:
+        """The rebuild lock."""
+        return self.home / "rebuild.lock"
+
+    def companion(self, name: str) -> Path:
+        """The path of a file named `name` that belongs with this index, inside its folder."""
+        if not name or "/" in name or name in (".", "..") or name in RESERVED:
+            raise ValueError(f"{name!r} cannot name a companion file of an index")
+        return self.home / name
+
+
+def index_paths(path: Path | str) -> IndexPaths:
+    """The files of the index named `path`.
+
+    A path ending in `.json` is the index file itself, and everything else lives in the folder
+    `<name>.d` beside it. Any other path is the index's folder, holding `index.json` and the rest:
+    `--out PATH` then writes nothing outside PATH. Decided by the name alone, not by what exists,
+    so that a build and a later load agree before the first build too."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return IndexPaths(path, path.with_name(path.name + ".d"))
+    return IndexPaths(path / INDEX_FILE, path)
+
+
+def companion_path(index: Path, name: str) -> Path:
+    """The path of a file named `name` that belongs with the index `index` (see IndexPaths)."""
+    return index_paths(index).companion(name)
 
 
 def write_index(path: Path, data: dict[str, Any]) -> None:
-    """Write the index `data` to `path`, atomically (see write_json)."""
-    write_json(path, {"format": FORMAT, "version": FORMAT_VERSION, **data})
+    """Write the index `data` to the index file of `path`, atomically (see write_json)."""
+    write_json(index_paths(path).file, {"format": FORMAT, "version": FORMAT_VERSION, **data})
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -51,8 +104,9 @@ def write_bytes(path: Path, payload: bytes) -> None:
         os.close(dir_fd)
 
 
-def read_index(path: Path) -> dict[str, Any]:
+def read_index(index: Path) -> dict[str, Any]:
     """Read and check an index file; raise IndexMissingError or IndexCorruptError otherwise."""
+    path = index_paths(index).file
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -77,9 +131,9 @@ def read_index(path: Path) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def rebuild_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock for rebuilding `path`; a second rebuild at once is refused."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name(path.name + ".lock")
+    """Hold an exclusive lock for rebuilding the index `path`; a second rebuild at once is refused."""
+    lock_path = index_paths(path).lock
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

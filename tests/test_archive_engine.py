@@ -13,6 +13,7 @@ import pytest
 from index import archive, build_index, load_index, tokenize
 from index.archive import ArchiveIndex
 from index.archive_build import build_archive
+from index.archive_store import archives_dir
 from index.build import fingerprint
 from index.passages import _BLOCK, text_blocks
 from index.query import parse_question
@@ -219,7 +220,7 @@ def test_a_damaged_posting_never_reads_outside_the_arrays(tmp_path: Path, array:
 
     questions = _zipf_corpus(tmp_path / "docs", 60)
     build_index([tmp_path / "docs"], tmp_path / "big.json", engine="archive")
-    folder = next((tmp_path / "big.json.d").iterdir())
+    folder = next(archives_dir(tmp_path / "big.json").iterdir())
     values = np.load(folder / f"{array}.npy")
     values[len(values) // 2] = value
     np.save(folder / f"{array}.npy", values)

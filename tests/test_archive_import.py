@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answerer
-from index import build_index, load_index, read_documents, split_document
+from index import NoDocumentsError, build_index, load_index, read_documents, split_document
+from index import documents as documents_module
 
 PAGE = """<!doctype html><html><head><title>Mayor signs budget | Springfield Times</title>
 <link rel="canonical" href="https://example.com/news/mayor-budget">
@@ -113,9 +114,53 @@ def test_broken_files_are_skipped_by_name_and_the_rebuild_goes_on(tmp_path: Path
     (docs / "bad.jsonl").write_text('{"_id": 1, "text": "fine record about trams"}\n{oops\n[1]\n',
                                     encoding="utf-8")
     summary = build_index([docs], tmp_path / "index.json", engine=engine)
-    assert summary.documents == 2
-    skipped = {Path(s.path.split(":")[0]).name: s.reason for s in summary.skipped}
-    assert set(skipped) == {"binary.html", "empty.html", "latin1.txt", "bad.jsonl"}
-    assert "UTF-8" in skipped["latin1.txt"]
+    assert summary.documents == 3  # good.txt, latin1.txt (decoded) and the one good JSON line
+    skipped = sorted((Path(s.path).name, s.reason) for s in summary.skipped)
+    assert skipped == [
+        ("bad.jsonl:2", "not valid JSON (Expecting property name enclosed in double quotes)"),
+        ("bad.jsonl:3", "not a JSON object"),
+        ("binary.html", "no article text"),
+        ("empty.html", "no article text"),
+    ]
+    assert [(Path(n.path).name, n.reason) for n in summary.notes] == [
+        ("latin1.txt", "not UTF-8; read as cp1252 (detected)")]
     index = load_index(tmp_path / "index.json")
     assert "ferri" in index.vocabulary and "tram" in index.vocabulary
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_no_documents_names_everything_that_was_skipped(tmp_path: Path, engine: str) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "binary.txt").write_bytes(b"\x00\x01 not text")
+    (docs / "feed.jsonl").write_text('{"_id": 1, "title": "no text"}\nnot json\n', encoding="utf-8")
+    (docs / "scan.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(NoDocumentsError) as refused:
+        build_index([docs], tmp_path / "ix", engine=engine)
+    message = str(refused.value)
+    assert f"{docs}/binary.txt: binary, not text" in message
+    assert f"{docs}/feed.jsonl:1: needs an `_id` (or `id`) and a non-empty `text`" in message
+    assert f"{docs}/feed.jsonl:2: not valid JSON" in message
+    assert "1 other file(s) not read (e.g. scan.pdf)" in message
+    assert not (tmp_path / "ix" / "index.json").exists()
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_the_size_limit_is_per_document_not_per_jsonl_file(
+    tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small limit stands in for 64 MB (the same code path, without writing 64 MB in a test).
+    monkeypatch.setattr(documents_module, "MAX_DOCUMENT_BYTES", 2000)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lines = [json.dumps({"_id": i, "title": f"Item {i}", "text": f"Report {i} about the tram depot."})
+             for i in range(100)]
+    lines[41] = json.dumps({"_id": 41, "title": "Huge", "text": "tram " * 1000})
+    (docs / "archive.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert (docs / "archive.jsonl").stat().st_size > 2000
+    (docs / "page.txt").write_text("Page\n\n" + "tram depot " * 300, encoding="utf-8")
+    summary = build_index([docs], tmp_path / "ix", engine=engine)
+    assert summary.documents == 99
+    too_big = f"larger than {2000 / 1024 / 1024:g} MB for one document"
+    assert [(Path(s.path).name, s.reason) for s in summary.skipped] == [
+        ("archive.jsonl:42", too_big), ("page.txt", too_big)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from bot.answer import ANSWERED, Answerer
 from index import Index, load_index, load_or_build
 from index import documents as documents_module
-from index.english import CACHE_NAME
+from tests.conftest import copy_english
 
 GOOD = "Police and immigration\n\nThe police chief said ICE detainers last 48 hours in the county jail.\n"
 OTHER = "Second article\n\nThe sheriff signed a 287(g) agreement with federal immigration agents.\n"
@@ -36,8 +35,7 @@ def served(tmp_path: Path, article_index_path: Path) -> tuple[Path, Path, str]:
     docs.mkdir()
     (docs / "good.txt").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "ix" / "index.json"
-    out.parent.mkdir()
-    shutil.copy(article_index_path.parent / CACHE_NAME, out.parent)  # as a second build finds it
+    copy_english(article_index_path, out)
     index = load_or_build(out, [docs], lambda _: None)
     return docs, out, digest(index)
 
@@ -77,9 +75,15 @@ def test_a_folder_with_nothing_to_index_is_refused_and_the_old_index_serves(
     assert_answers(index)
 
 
-def non_utf8(docs: Path) -> str:
-    (docs / "latin1.txt").write_bytes("Caf\xe9 police\n\nLe policier a dit non.\n".encode("latin-1"))
-    return "skipped " + str(docs / "latin1.txt") + ": not UTF-8 text (bad byte at offset 3)"
+def undecodable(docs: Path) -> str:
+    # Bytes that are neither UTF-8 nor any legacy encoding charset-normalizer makes sense of.
+    rng = random.Random(7)
+    blob = bytes(rng.randrange(256) for _ in range(4096)).replace(b"\x00", b"")
+    (docs / "noise.txt").write_bytes(blob)
+    with pytest.raises(UnicodeDecodeError) as bad:
+        blob.decode("utf-8")
+    bad_at = bad.value.start
+    return f"skipped {docs / 'noise.txt'}: not text: not UTF-8 (bad byte at offset {bad_at}) and no other encoding fits"
 
 
 def duplicate(docs: Path) -> str:
@@ -104,12 +108,12 @@ def symlinked_folder_outside(docs: Path) -> str:
 
 def too_big(docs: Path) -> str:
     with open(docs / "huge.txt", "wb") as f:  # sparse: no disk used
-        f.truncate(documents_module.MAX_FILE_BYTES + 1)
-    limit = documents_module.MAX_FILE_BYTES // (1024 * 1024)
+        f.truncate(documents_module.MAX_DOCUMENT_BYTES + 1)
+    limit = documents_module.MAX_DOCUMENT_BYTES // (1024 * 1024)
     return f"skipped {docs / 'huge.txt'}: larger than {limit} MB"
 
 
-@pytest.mark.parametrize("make_bad", [non_utf8, duplicate, symlink_outside, symlinked_folder_outside, too_big])
+@pytest.mark.parametrize("make_bad", [undecodable, duplicate, symlink_outside, symlinked_folder_outside, too_big])
 def test_a_bad_file_next_to_good_ones_is_named_and_the_rest_indexed(
     served: tuple[Path, Path, str], make_bad
 ) -> None:

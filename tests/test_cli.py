@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index.english import CACHE_NAME
-from tests.conftest import ARTICLE, ARTICLES, REPO
+from tests.conftest import ARTICLE, ARTICLES, REPO, copy_english
 
 QABOT = [sys.executable, "-m", "bot.cli"]
 
@@ -37,7 +37,7 @@ def workdir(tmp_path: Path, article_index_path: Path) -> Path:
     work = tmp_path / "work"
     shutil.copytree(ARTICLES, work / "docs" / "articles")
     (work / ".qabot").mkdir()
-    shutil.copy(article_index_path.parent / CACHE_NAME, work / ".qabot")
+    copy_english(article_index_path, work / ".qabot")
     return work
 
 
@@ -192,3 +192,91 @@ def test_a_missing_index_names_the_command_that_builds_it_there(workdir: Path) -
     assert built.returncode == 0, built.stderr
     answered = run(["ask", "--index", "missing.json", "What is the 287(g) program?"], workdir)
     assert answered.returncode == 0 and "287(g) program, para 4" in answered.stdout
+
+
+@pytest.fixture
+def mynews(workdir: Path) -> Path:
+    """A second docs folder, outside docs/articles, about something the article never mentions."""
+    folder = workdir / "mynews"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(
+        "Harbour news\n\nThe harbour master approved a new ferry timetable for the winter season.\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_the_folder_you_index_is_the_one_every_command_answers_from(workdir: Path, mynews: Path) -> None:
+    proc = run(["index", "mynews"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == ["Building the index at .qabot from mynews ..."]
+    # docs/articles (the default docs folder) only seeds a first build: it does not replace mynews.
+    proc = run(["sources", "--json"], workdir)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert [d["path"] for d in json.loads(proc.stdout)["documents"]] == ["mynews/ferry.txt"]
+    proc = run(["ask", "--json", "ferry timetable"], workdir)
+    assert proc.stderr == ""
+    assert json.loads(proc.stdout)["answers"][0]["citation"]["path"] == "mynews/ferry.txt"
+    proc = run(["chat"], workdir, stdin="When does the winter ferry timetable start?\n:quit\n")
+    assert "Harbour news" in proc.stdout and "Mayorkas" not in proc.stdout
+    # A change in the indexed folder is picked up by the next question, with one line saying so.
+    (mynews / "bridge.txt").write_text("Bridge news\n\nThe old bridge closes for repairs in May.\n",
+                                       encoding="utf-8")
+    proc = run(["ask", "--json", "bridge repairs"], workdir)
+    assert json.loads(proc.stdout)["answers"][0]["citation"]["path"] == "mynews/bridge.txt"
+    assert proc.stderr.splitlines()[0] == "The documents in mynews changed; rebuilding the index at .qabot ..."
+    # `qabot index` without a folder rebuilds from the recorded ones, and says so.
+    proc = run(["index"], workdir)
+    assert proc.returncode == 0 and "2 document(s)" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        "Rebuilding the index at .qabot from the folders it was built from: mynews ..."]
+    # Naming other folders replaces them, and the line says what the index held.
+    proc = run(["index", "docs/articles"], workdir)
+    assert proc.stderr.splitlines() == [
+        "The index at .qabot held mynews; rebuilding it from docs/articles ..."]
+    proc = run(["ask", "--json", "ferry timetable"], workdir)
+    assert all(a["citation"]["path"].startswith("docs/articles/") for a in json.loads(proc.stdout)["answers"])
+
+
+@pytest.mark.parametrize("out, written", [("my-index", ["my-index"]), ("my.json", ["my.json", "my.json.d"])])
+def test_out_holds_everything_the_index_writes(workdir: Path, mynews: Path, out: str, written: list[str]) -> None:
+    parent = workdir / "elsewhere"
+    parent.mkdir()
+    (parent / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = sorted(p.name for p in workdir.iterdir())
+    proc = run(["index", "mynews", "--out", f"elsewhere/{out}", "--engine", "archive"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    proc = run(["ask", "--json", "--index", f"elsewhere/{out}", "ferry timetable"], workdir)
+    assert json.loads(proc.stdout)["answers"][0]["citation"]["path"] == "mynews/ferry.txt"
+    assert sorted(p.name for p in parent.iterdir()) == sorted(["notes.txt", *written])
+    assert sorted(p.name for p in workdir.iterdir()) == before  # nothing beside it either
+    home = parent / written[-1]
+    assert {"rebuild.lock", "english-stems.tsv", "archives", "segments"} <= {p.name for p in home.iterdir()}
+
+
+def test_version(workdir: Path) -> None:
+    proc = run(["--version"], workdir)
+    assert proc.returncode == 0 and proc.stdout.strip() == "qabot 0.1.0"
+
+
+def test_a_windows_1252_file_is_indexed_and_its_offsets_select_the_decoded_text(workdir: Path) -> None:
+    text = ("Council vote\r\n\r\nThe mayor said \u201cwe\u2019ll build the bridge\u201d after the council\u2019s "
+            "vote \u2013 a caf\u00e9 owner called it \u201cthe best news in years\u201d.\r\n\r\n"
+            "The bridge opens in 2027, the council\u2019s engineer said.\r\n")
+    raw = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    (workdir / "docs" / "articles" / "council.txt").write_bytes(raw)
+    proc = run(["index"], workdir)
+    assert proc.returncode == 0
+    assert "warning: docs/articles/council.txt: not UTF-8; read as cp1252 (detected)" in proc.stderr.splitlines()
+    proc = run(["ask", "--json", "--top-k", "2", "what did the cafe owner say about the bridge?"], workdir)
+    answers = json.loads(proc.stdout)["answers"]
+    first = answers[0]
+    assert "\u201cthe best news in years\u201d" in first["text"]
+    # Offsets point into the decoded text (universal newlines), as Python reads the file in its encoding.
+    c = first["citation"]
+    decoded = (workdir / c["path"]).read_text(encoding="cp1252")
+    assert decoded[c["start"] : c["end"]] == first["text"]
+    assert all(decoded[a["citation"]["start"] : a["citation"]["end"]] == a["text"]
+               for a in answers if a["citation"]["path"] == c["path"])

@@ -13,7 +13,8 @@ import pytest
 from bot import cli
 from index import QabotIndexError, build_index, load_index, load_or_build
 from index.english import CACHE_NAME
-from tests.conftest import ARTICLES
+from index.storage import index_paths
+from tests.conftest import ARTICLES, copy_english
 from tests.stress.kill_rebuilds import run
 
 KILLS = 5  # per engine; `make stress` runs 100 per engine
@@ -23,7 +24,7 @@ KILLS = 5  # per engine; `make stress` runs 100 per engine
 def test_random_kills_leave_the_old_or_the_new_index(
     tmp_path: Path, article_index_path: Path, engine: str
 ) -> None:
-    report = run(KILLS, engine, seed=1, work=tmp_path, stems=article_index_path.parent / CACHE_NAME)
+    report = run(KILLS, engine, seed=1, work=tmp_path, stems=index_paths(article_index_path).home / CACHE_NAME)
     assert report.kills == KILLS and report.bad == 0, report.line()
 
 
@@ -37,8 +38,7 @@ def changed_docs(tmp_path: Path, article_index_path: Path) -> tuple[Path, Path, 
     docs = tmp_path / "docs"
     shutil.copytree(ARTICLES, docs)
     out = tmp_path / "ix" / "index.json"
-    out.parent.mkdir()
-    shutil.copy(article_index_path.parent / CACHE_NAME, out.parent)
+    copy_english(article_index_path, out)
     build_index([docs], out)
     (docs / "extra.md").write_text("Harbor news\n\nThe harbor ferry schedule changed on Monday.\n",
                                    encoding="utf-8")

@@ -17,12 +17,12 @@ def test_bad_files_are_skipped_with_a_reason_naming_them(tmp_path: Path) -> None
     outside.write_text("Secret\n\nnot for the index\n", encoding="utf-8")
     os.symlink(outside, docs / "link.txt")
     found, skipped = read_documents(docs)
-    assert [d.doc_id for d in found] == ["good.txt"]
+    assert [d.doc_id for d in found] == ["good.txt", "latin1.txt"]
+    assert found[1].title == "Caf\xe9 title" and found[1].encoding == "cp1252"
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons == {
         "binary.txt": "binary, not text",
         "empty.txt": "empty",
-        "latin1.txt": "not UTF-8 text (bad byte at offset 3)",
         "link.txt": "it points outside the docs folder",
         "title-only.md": "no text",
     }

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from index import build_index
+from index import build_index, load_index, segments
 from index.archive_build import cache_dir
 from index.archive_store import archives_dir
-from index.segments import SUFFIX, Source, compute_segment, load_segment, save_segment
+from index.segments import SUFFIX, Source, compute_segment, load_segment, save_segment, sources_of
 
 ARTICLE = """Storm closes the harbour
 
@@ -60,3 +61,45 @@ def _archive_files(out: Path) -> dict[str, bytes]:
     meta.pop("fingerprint")
     files["meta.json"] = json.dumps(meta).encode()
     return files
+
+
+def _feed(count: int, start: int = 0) -> str:
+    return "".join(
+        json.dumps({"_id": f"n{i:04d}", "title": f"Harbour report {i}",
+                    "text": f"Ferry {i} left the harbour at {i % 24} o'clock.\n\nThe pier {i % 7} was busy."}) + "\n"
+        for i in range(start, start + count))
+
+
+def test_a_big_jsonl_file_is_read_in_parts_and_an_append_tokenizes_only_the_last_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    feed = docs / "archive.jsonl"
+    feed.write_text(_feed(300), encoding="utf-8")
+    whole = build_index([docs], tmp_path / "whole", engine="archive")  # one part: the file is small
+    assert whole.computed == 1
+    monkeypatch.setattr(segments, "CHUNK_BYTES", 4096)
+    parts = sources_of(feed, docs, "docs")
+    assert len(parts) >= 8 and all(p.span is not None for p in parts)
+    assert parts[0].span[0] == 0 and parts[-1].span[1] == feed.stat().st_size
+    assert all(a.span[1] == b.span[0] for a, b in zip(parts, parts[1:], strict=False))  # no gap, no overlap
+    split = build_index([docs], tmp_path / "split", engine="archive")
+    assert split.computed == len(parts)
+    # The parts make the very same index as the whole file.
+    one, many = load_index(tmp_path / "whole"), load_index(tmp_path / "split")
+    assert [(p.doc_id, p.start, p.end, p.text) for p in one.passages] == \
+           [(p.doc_id, p.start, p.end, p.text) for p in many.passages]
+    weights = {"ferri": 1.0, "harbour": 0.5, "pier": 1.0}
+    assert one.search(weights, 20) == many.search(weights, 20)
+    # Appending 20 documents and a bad line tokenizes the last part and the new ones only.
+    with open(feed, "a", encoding="utf-8") as f:
+        f.write(_feed(20, start=300) + "{oops\n")
+    after = sources_of(feed, docs, "docs")
+    appended = build_index([docs], tmp_path / "split", engine="archive")
+    assert appended.documents == 320
+    assert appended.reused == len(parts) - 1 and appended.computed == len(after) - len(parts) + 1
+    assert [(Path(s.path).name, s.reason.split(" (")[0]) for s in appended.skipped] == [
+        ("archive.jsonl:321", "not valid JSON")]
+    index = load_index(tmp_path / "split")
+    assert index.documents[-1].doc_id == "archive.jsonl#n0319"

@@ -13,7 +13,7 @@ from index import (
     load_index,
     load_or_build,
 )
-from index.storage import rebuild_lock
+from index.storage import companion_path, index_paths, rebuild_lock
 
 
 def test_index_is_plain_json_with_version_and_fingerprint(docs_copy: Path, tmp_path: Path) -> None:
@@ -105,3 +105,22 @@ def test_a_crash_while_writing_leaves_the_old_index(docs_copy: Path, tmp_path: P
         build_index([docs_copy], out)
     assert out.read_bytes() == before
     assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("given, file, home", [
+    ("ix", "ix/index.json", "ix"),
+    ("my.json", "my.json", "my.json.d"),
+])
+def test_an_index_names_one_folder_for_everything_it_keeps(
+    docs_copy: Path, tmp_path: Path, given: str, file: str, home: str
+) -> None:
+    paths = index_paths(tmp_path / given)
+    assert (paths.file, paths.home) == (tmp_path / file, tmp_path / home)
+    assert companion_path(tmp_path / given, "vectors.npy") == tmp_path / home / "vectors.npy"
+    for reserved in ("index.json", "archives", "segments", "rebuild.lock", "english-stems.tsv", "../x", ""):
+        with pytest.raises(ValueError):
+            paths.companion(reserved)
+    build_index([docs_copy], tmp_path / given)
+    index = load_index(tmp_path / given)
+    assert index.companion("vectors.npy") == tmp_path / home / "vectors.npy"
+    assert (tmp_path / home / "rebuild.lock").is_file() and (tmp_path / file).is_file()

@@ -31,6 +31,7 @@ if str(REPO) not in sys.path:
 
 from bot.answer import Answerer  # noqa: E402
 from index import build_index, load_index  # noqa: E402
+from index.storage import index_paths  # noqa: E402
 
 ARTICLES = REPO / "docs" / "articles"
 QUESTIONS = ["Who is the new DHS Secretary?", "ICE detainers 48 hours", "sheriff agreement county",
@@ -99,7 +100,8 @@ def run(kills: int, engine: str, seed: int = 0, work: Path | None = None, stems:
         docs.mkdir()
         out.parent.mkdir()
         if stems is not None:  # the English stems table a first build on a machine makes (~2.5 s)
-            shutil.copy(stems, out.parent)
+            index_paths(out).home.mkdir()
+            shutil.copy(stems, index_paths(out).home)
         digests = []
         for variant in (1, 0):  # built both ways; the old one (0) ends up on disk
             write_corpus(docs, variant)

@@ -1,0 +1,45 @@
+"""A rebuild's progress on the terminal: documents, passages, elapsed time and ETA (tqdm).
+
+tqdm because it is small, made for exactly this, already installed with nltk, and turns itself
+off when stderr is not a terminal (`disable=None`): logs and pipes get no bar.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from index.progress import BuildProgress
+
+
+class ProgressBar:
+    """A callback for `build_index(progress=...)` drawing one bar on stderr; `close()` removes it."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self._quiet = quiet
+        self._bar: Any = None
+        self._stage = ""
+
+    def __call__(self, step: BuildProgress) -> None:
+        if self._quiet:
+            return
+        if self._bar is None:
+            from tqdm import tqdm  # imported on the first report: answering commands rarely build
+
+            # disable=None: no bar unless stderr is a terminal. leave=False: the summary line replaces it.
+            self._bar = tqdm(total=step.total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+                             disable=None, leave=False, file=sys.stderr, dynamic_ncols=True,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                                        "[{elapsed}<{remaining}]{postfix}")
+        new_stage, self._stage = step.stage != self._stage, step.stage
+        self._bar.set_description_str(step.stage, refresh=False)
+        self._bar.set_postfix_str(f"{step.documents:,} documents, {step.passages:,} passages", refresh=False)
+        self._bar.update(step.done_bytes - self._bar.n)
+        if new_stage:  # merging and writing add no bytes: show the stage at once
+            self._bar.refresh()
+
+    def close(self) -> None:
+        """Remove the bar (before the summary or an error is printed)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
