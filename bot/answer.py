@@ -233,24 +233,33 @@ class Answerer:
         notes: list[str] = []
         search_text = cleaned
         following: Context | None = None
-        if context is not None and (context.explicit or reads_as_followup(cleaned, len(query.terms))):
-            following = context
-            moved = self._neighbour(index, cleaned, query, context, k)
-            if moved is not None:
-                return moved
-            query = query.borrowing(context.terms, BORROWED_WEIGHT)
-            search_text = f"{context.question} {cleaned}"
+        prefer_doc: str | None = None
+        if context is not None:
+            # A reply to an answer searches that answer's article first; a question that reads as
+            # a follow-up also borrows the previous question's terms (and the answer says so).
+            prefer_doc = context.doc_id if context.explicit else None
+            if reads_as_followup(cleaned, len(query.terms)):
+                following = context
+                prefer_doc = context.doc_id
+                moved = self._neighbour(index, cleaned, query, context, k)
+                if moved is not None:
+                    return moved
+                query = query.borrowing(context.terms, BORROWED_WEIGHT)
+                search_text = f"{context.question} {cleaned}"
         terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
-        encoder = self.encoder
+        vectors = index.vectors  # the same index throughout, even if a reload swaps self.index
+        encoder = self.encoder if vectors is not None and self.encoder is not None else None
+        if encoder is not None and vectors is not None and vectors.model != encoder.name:
+            encoder = None
         wanted = expected_type(cleaned)
         # Reranking, an answer type or an acronym's expansion look past the first k passages.
         deep = encoder is not None or wanted is not None or asked_expansion(cleaned) is not None
         hits = index.search(query.weights, limit=max(k, self.ranking.depth) if deep else k)
         scored = rerank(index, hits, search_text, encoder, self.ranking)
-        if following is not None and following.doc_id is not None:
-            scored = _same_document_first(index, scored, following.doc_id)
+        if prefer_doc is not None:
+            scored = _same_document_first(index, scored, prefer_doc)
         scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
         expansion = _expansion_first(index, scored, cleaned)
         if expansion is not None:

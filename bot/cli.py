@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.add_argument(
         "--semantic", action=argparse.BooleanOptionalAction, default=None,
-        help="make passage vectors for the reranker (default: only up to 2,000 passages; on a big "
+        help="make passage vectors for the reranker (default: only up to 500 passages; on a big "
         "archive this takes hours, is resumable and embeds only new passages)",
     )
     p.set_defaults(func=cmd_index)

@@ -44,9 +44,10 @@ ARCHIVE_MIN_BYTES = 4 * 1024 * 1024
 # Raised whenever what a build derives from the same files changes (acronyms found, fields):
 # indexes built before then no longer match their documents' fingerprint and are rebuilt.
 ANALYSIS_VERSION = 2  # 2: acronyms used without a "(CBP)" definition
-# Passage vectors (semantic.py) are made with every build up to this many passages (about a minute
-# on 2 cores); above, embedding takes hours and is the explicit `qabot index --semantic` step.
-SEMANTIC_AUTO_MAX = 2000
+# Passage vectors (semantic.py) are made with every small-engine build up to this many passages
+# (passages and sentences, about a minute on one core); above, embedding is the explicit
+# `qabot index --semantic` step.
+SEMANTIC_AUTO_MAX = 500
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from . import spelling, tokens
 from .english import load_english
 from .passages import Passage
-from .semantic import Vectors, passage_input, read_vectors, vector_inputs
+from .semantic import Vectors, passage_input, read_vectors, vector_inputs, vectors_path
 from .spelling import Speller
 from .storage import INDEX_FILE, IndexPaths
 
@@ -79,7 +79,9 @@ class QuerySide:
             with self._vectors_lock:
                 if self._vectors is False:
                     found = None
-                    if self.path is not None:
+                    # Looked for before the inputs are made: an archive without vectors must not
+                    # read its million passages to learn that there are none.
+                    if self.path is not None and vectors_path(self.path).is_file():
                         texts, sentences, bounds = self.vector_inputs()
                         passages = read_vectors(self.path, texts)
                         rows = read_vectors(self.path, sentences) if passages is not None else None

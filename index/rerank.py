@@ -17,6 +17,8 @@ import numpy as np
 from .search import Hit
 from .semantic import Encoder, Vectors
 
+QUESTION_CHARS = 400
+
 
 class Rerankable(Protocol):
     """What reranking needs of an index (both engines have it)."""
@@ -61,7 +63,9 @@ def rerank(
     vectors = index.vectors
     if encoder is None or vectors is None or vectors.model != encoder.name:
         return [Scored(h.passage_id, h.score, h.score, None) for h in hits]
-    query = encoder.queries([question])[0]
+    # A question's first QUESTION_CHARS characters carry its meaning; a pasted page would cost
+    # the encoder a second and tell it nothing more.
+    query = encoder.queries([question[:QUESTION_CHARS]])[0]
     bm25 = {h.passage_id: h.score for h in hits[: ranking.depth]}
     ids = list(bm25)
     if ranking.dense and index.passage_count() <= ranking.dense_max_passages:

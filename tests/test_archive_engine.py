@@ -47,7 +47,7 @@ def _zipf_corpus(folder: Path, docs: int, seed: int = 7) -> list[str]:
 
 
 def _both(tmp_path: Path, docs: Path) -> tuple[Index, ArchiveIndex]:
-    build_index([docs], tmp_path / "small.json", engine="bm25")
+    build_index([docs], tmp_path / "small.json", engine="bm25", semantic=False)  # BM25 parity: no vectors needed
     build_index([docs], tmp_path / "big.json", engine="archive")
     small, big = load_index(tmp_path / "small.json"), load_index(tmp_path / "big.json")
     assert isinstance(small, Index) and isinstance(big, ArchiveIndex)
@@ -139,7 +139,7 @@ def test_an_acronym_finds_a_passage_that_only_spells_it_out_in_another_file(tmp_
     hits = index.search(query.weights, 3)
     assert "Homeland Security said the budget grows" in index.passages[hits[0].passage_id].text
     assert "dhs" in index.matched_terms(hits[0].passage_id, query.weights)
-    build_index(roots, tmp_path / "small.json", engine="bm25")
+    build_index(roots, tmp_path / "small.json", engine="bm25", semantic=False)
     assert load_index(tmp_path / "small.json").search(query.weights, 3) == hits
 
 

@@ -100,7 +100,9 @@ def test_duplicate_documents_are_indexed_once(tmp_path: Path, engine: str) -> No
     reasons = sorted(s.reason for s in summary.skipped)
     assert reasons == [f"duplicate of {docs.as_posix()}/a.txt"] * 2
     answer = Answerer(load_index(tmp_path / "index.json")).answer("How many books?", 5)
-    assert len(answer.results) == 1
+    # The passage is there once (the reranker may add the other passage, nearest in meaning).
+    texts = [r.text for r in answer.results]
+    assert texts.count("It holds ten thousand books.") == 1 and len(set(texts)) == len(texts)
 
 
 @pytest.mark.parametrize("engine", ["bm25", "archive"])

@@ -72,7 +72,7 @@ def test_src_out_of_range_with_one_result_reads_well(answerer: Answerer) -> None
 
 @pytest.mark.parametrize(
     ("question", "missing"),
-    [("hello", "Not in any passage: hello"), ("When was the 287(g) program ended?", None)],
+    [("zeppelin", "Not in any passage: zeppelin"), ("when was mayorkas born?", None)],
 )
 def test_why_after_nothing_found_shows_terms_what_was_missing_and_closest_passages(
     answerer: Answerer, question: str, missing: str | None
@@ -82,11 +82,12 @@ def test_why_after_nothing_found_shows_terms_what_was_missing_and_closest_passag
     why = shown.split("Searched for: ", 1)[1]
     assert "Ask a question first" not in shown
     assert why.startswith(", ".join(answerer.answer(question).terms))
+    # The reranker's vectors find the closest passages even for a word no passage holds.
+    assert "Closest passages (too weak to answer with):" in why and "[1] matched: " in why
     if missing:
-        assert missing in why and "No passage holds any of these words." in why
+        assert missing in why
     else:
-        assert "Closest passages (too weak to answer with):" in why
-        assert "[1] matched: 287g, program" in why and "287(g) program, para 4" in " ".join(why.split())
+        assert "[1] matched: mayorka" in why
 
 
 def test_why_after_a_question_of_stopwords(answerer: Answerer) -> None:

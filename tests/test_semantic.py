@@ -230,3 +230,17 @@ def test_vectors_are_compact_int8(tmp_path: Path, docs_copy: Path) -> None:
     build_index([docs_copy], out)
     with np.load(vectors_path(out), allow_pickle=False) as data:
         assert data["codes"].dtype == np.int8 and data["codes"].shape[1] == 384
+
+
+def test_an_archive_gets_vectors_only_when_asked_and_then_reranks(tmp_path: Path, docs_copy: Path) -> None:
+    plain = tmp_path / "plain"
+    assert build_index([docs_copy], plain, engine="archive").vectors is None
+    archive = load_index(plain)
+    assert archive.vectors is None and not Answerer(archive).semantic
+    asked = tmp_path / "asked"
+    summary = build_index([docs_copy], asked, engine="archive", semantic=True)
+    assert summary.vectors
+    answerer = Answerer(load_index(asked))
+    assert answerer.semantic
+    answer = answerer.answer("did a court stop the deportation freeze", 3)
+    assert "temporarily blocked by a federal judge" in answer.results[0].text
