@@ -244,8 +244,11 @@ class Answerer:
                 moved = self._neighbour(index, cleaned, query, context, k)
                 if moved is not None:
                     return moved
+                # Its meaning too comes from the previous question when it has few words of its
+                # own ("is he still in that job?"), not when it names its subject ("and ICE?").
+                if sum(1 for t in query.terms if t in index.vocabulary) <= 1:
+                    search_text = f"{context.question} {cleaned}"
                 query = query.borrowing(context.terms, BORROWED_WEIGHT)
-                search_text = f"{context.question} {cleaned}"
         terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())

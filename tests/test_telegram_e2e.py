@@ -197,6 +197,34 @@ def test_question_gets_typing_then_one_cited_html_answer(emu: BotApiEmulator, si
     assert len(bot_messages_to(emu, 1102, since)) == 1  # one message, not one per result
 
 
+def test_a_follow_up_is_read_against_the_previous_answer(
+    emu: BotApiEmulator, since: int, article_index_path: Path
+) -> None:
+    from bot.answer import Answerer
+    from bot.followup import Conversation
+
+    first = ask(emu, "Who is the new DHS Secretary?", 1150)
+    assert "Following on from" not in first["text"]
+    # The same answers in-process, to know which passage comes next.
+    answerer = Answerer(load_index(article_index_path))
+    chat = Conversation()
+    chat.record(answerer.answer("Who is the new DHS Secretary?", 30))
+    expected = answerer.answer("what did he say next?", 30, context=chat.context())
+    after = ask(emu, "what did he say next?", 1150)
+    assert after["text"].startswith("Following on from: “Who is the new DHS Secretary?”")
+    assert expected.results[0].text[:60] in after["text"]
+    # Another chat has no such context: the same words are a question of their own there.
+    alone = ask(emu, "what did he say next?", 1151)
+    assert "Following on from" not in alone["text"]
+
+
+def test_replying_to_an_answer_follows_on_from_it(emu: BotApiEmulator, since: int) -> None:
+    first = ask(emu, "how many democrats want the 287(g) program ended", 1152)
+    ask(emu, "who won the super bowl", 1152)  # a newer, unrelated question in between
+    reply = ask(emu, "what else do they want", 1152, reply_to_message_id=first["message_id"])
+    assert reply["text"].startswith("Following on from: “how many democrats want the 287(g) program ended”")
+
+
 def test_more_results_pages_by_editing_the_same_message(emu: BotApiEmulator, since: int) -> None:
     answer = ask(emu, "immigration police", 1103)
     assert "[1] " in answer["text"] and "[4] " not in answer["text"]
@@ -559,30 +587,3 @@ def test_polling_resumes_after_connection_resets_and_a_timed_out_poll(
     assert "Polling Updates): Timed out" in logs
     assert cites(ask(emu, "ICE detainers", 1182)["text"])  # and it keeps serving
 
-
-def test_a_follow_up_is_read_against_the_previous_answer(
-    emu: BotApiEmulator, since: int, article_index_path: Path
-) -> None:
-    from bot.answer import Answerer
-    from bot.followup import Conversation
-
-    first = ask(emu, "Who is the new DHS Secretary?", 1130)
-    assert "Following on from" not in first["text"]
-    # The same answers in-process, to know which passage comes next.
-    answerer = Answerer(load_index(article_index_path))
-    chat = Conversation()
-    chat.record(answerer.answer("Who is the new DHS Secretary?", 30))
-    expected = answerer.answer("what did he say next?", 30, context=chat.context())
-    after = ask(emu, "what did he say next?", 1130)
-    assert after["text"].startswith("Following on from: “Who is the new DHS Secretary?”")
-    assert expected.results[0].text[:60] in after["text"]
-    # Another chat has no such context: the same words are a question of their own there.
-    alone = ask(emu, "what did he say next?", 1131)
-    assert "Following on from" not in alone["text"]
-
-
-def test_replying_to_an_answer_follows_on_from_it(emu: BotApiEmulator, since: int) -> None:
-    first = ask(emu, "how many democrats want the 287(g) program ended", 1132)
-    ask(emu, "who won the super bowl", 1132)  # a newer, unrelated question in between
-    reply = ask(emu, "what else do they want", 1132, reply_to_message_id=first["message_id"])
-    assert reply["text"].startswith("Following on from: “how many democrats want the 287(g) program ended”")
