@@ -130,7 +130,7 @@ def _loao(args: argparse.Namespace, settings: Settings) -> int:
     from .tuning import run_loao
 
     roots = [*settings.docs_dirs, EVAL_ARTICLES]
-    index = load_or_build(args.index or settings.index_path.with_name("eval-loao.json"), roots, _notify)
+    index = load_or_build(args.index or index_paths(settings.index_path).home / "eval-loao", roots, _notify)
     files = list(args.questions) or [Path("docs/eval/article.jsonl"), Path("docs/eval/news.jsonl")]
     questions = [q for f in files for q in load_questions(f)]
     run_loao(index, questions, sys.stdout)
