@@ -108,7 +108,9 @@ def test_ctrl_c_during_a_build_leaves_the_previous_index_serving(tmp_path: Path,
     copy_english(article_index_path, tmp_path / "ix")
     assert run(["index", "docs", "--out", "ix"], tmp_path).returncode == 0
     before = (tmp_path / "ix" / "index.json").read_bytes()
-    _feed(docs / "feed.jsonl", 12)
+    # Big enough (five parts of 8 MB) that the build is still reading when the signal lands, on
+    # an idle machine too: with 12 MB, the first progress line came as the last part was read.
+    _feed(docs / "feed.jsonl", 40)
     proc, reader = _start_on_a_terminal(["index", "--out", "ix"], tmp_path)
     assert "reading:" in _read_until(reader, "reading:", 60)  # the build has begun
     proc.send_signal(signal.SIGINT)
