@@ -189,7 +189,9 @@ class Step:
         return self.answers / self.seconds
 
 
-def ramp(start: int, step: int, most: int, seconds: float, sustain: float, think: float) -> int:
+def ramp(
+    start: int, step: int, most: int, seconds: float, sustain: float, think: float, distinct: bool = False
+) -> int:
     """Add users until answers per second stop rising (under 5% more), then hold the best level."""
     pool = questions()
     samples: list[tuple[float, float]] = []  # (answer arrived, latency)
@@ -213,7 +215,10 @@ def ramp(start: int, step: int, most: int, seconds: float, sustain: float, think
                     time.sleep(0.05)
                     continue
                 sent = time.time()
-                emu.user_sends(pool[(n + asked) % len(pool)], user_id=chats[n])
+                text = pool[(n + asked) % len(pool)]
+                if distinct:  # a wording never asked before: no cache (the encoder's memo) helps
+                    text = f"{text} ({n}.{asked})"
+                emu.user_sends(text, user_id=chats[n])
                 asked += 1
                 arrived = answers.wait(chats[n], asked, timeout=60)
                 if arrived is None:
@@ -277,6 +282,8 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=15, help="questions per user")
     parser.add_argument("--think", type=float, default=0.0, help="seconds a user waits between questions")
     parser.add_argument("--ramp", action="store_true", help="add users until answers/s stop rising")
+    parser.add_argument("--distinct", action="store_true",
+                        help="--ramp: every question worded anew, so no cache helps (the reranker embeds each)")
     parser.add_argument("--start", type=int, default=10, help="--ramp: users at the first level")
     parser.add_argument("--step", type=int, default=10, help="--ramp: users added per level")
     parser.add_argument("--most", type=int, default=120, help="--ramp: at most this many users")
@@ -286,7 +293,7 @@ def main() -> int:
     if args.ramp:
         print("| users | answers/s | p50 | p99 | bot CPU (of one core) | emulator + users CPU |")
         print("|---|---|---|---|---|---|")
-        return ramp(args.start, args.step, args.most, args.seconds, args.sustain, args.think)
+        return ramp(args.start, args.step, args.most, args.seconds, args.sustain, args.think, args.distinct)
     return run(args.users, args.questions, args.think)
 
 
