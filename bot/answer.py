@@ -210,8 +210,7 @@ class Answerer:
     @property
     def semantic(self) -> bool:
         """Whether answers are reranked with passage vectors (encoder installed, index has them)."""
-        vectors = self.index.vectors
-        return self.encoder is not None and vectors is not None and vectors.model == self.encoder.name
+        return _reranker(self.index, self.encoder) is not None
 
     def answer(
         self, question: str, k: int = DEFAULT_K, gate: bool = True, context: Context | None = None
@@ -252,23 +251,21 @@ class Answerer:
         terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
-        vectors = index.vectors  # the same index throughout, even if a reload swaps self.index
-        encoder = self.encoder if vectors is not None and self.encoder is not None else None
-        if encoder is not None and vectors is not None and vectors.model != encoder.name:
-            encoder = None
+        encoder = _reranker(index, self.encoder)  # the local index: a reload may swap self.index
         wanted = expected_type(cleaned)
+        acronym = asked_expansion(cleaned)
         # Reranking, an answer type or an acronym's expansion look past the first k passages.
-        deep = encoder is not None or wanted is not None or asked_expansion(cleaned) is not None
+        deep = encoder is not None or wanted is not None or acronym is not None
         hits = index.search(query.weights, limit=max(k, self.ranking.depth) if deep else k)
         scored = rerank(index, hits, search_text, encoder, self.ranking)
         if prefer_doc is not None:
             scored = _same_document_first(index, scored, prefer_doc)
         scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
-        expansion = _expansion_first(index, scored, cleaned)
+        expansion = _expansion_first(index, scored, acronym) if acronym is not None else None
         if expansion is not None:
             scored, spelled = expansion
             if spelled is None:
-                note = f"I could not find what {asked_expansion(cleaned)} stands for in {_titles(index)}."
+                note = f"I could not find what {acronym} stands for in {_titles(index)}."
                 return Answer(
                     cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, words=query.words
                 )
@@ -344,13 +341,17 @@ def _same_document_first(index: Index, scored: list[Scored], doc_id: str) -> lis
     return same + [s for s in scored if index.passages[s.passage_id].doc_id != doc_id] if same else scored
 
 
-def _expansion_first(index: Index, scored: list[Scored], question: str) -> tuple[list[Scored], str | None] | None:
-    """"What does DHS stand for": the first result that spells the acronym out leads, and the
-    answer says what it stands for (None in its place: no passage does, so it is not found).
-    None when the question does not ask that."""
-    acronym = asked_expansion(question)
-    if acronym is None:
+def _reranker(index: Index, encoder: Encoder | None) -> Encoder | None:
+    """`encoder` when the index has vectors it made, else None (then BM25 ranks alone)."""
+    if encoder is None:
         return None
+    vectors = index.vectors
+    return encoder if vectors is not None and vectors.model == encoder.name else None
+
+
+def _expansion_first(index: Index, scored: list[Scored], acronym: str) -> tuple[list[Scored], str | None]:
+    """"What does DHS stand for": the first result that spells `acronym` out leads, and the answer
+    says what it stands for (None in its place: no passage does, so it is not found)."""
     terms = tokenize(acronym)
     if terms and terms[0] in index.acronyms:
         for i, s in enumerate(scored):

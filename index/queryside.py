@@ -13,7 +13,7 @@ import numpy as np
 from . import spelling, tokens
 from .english import load_english
 from .passages import Passage
-from .semantic import Vectors, passage_input, read_vectors, vector_inputs, vectors_path
+from .semantic import Vectors, read_vectors, vector_inputs, vectors_path
 from .spelling import Speller
 from .storage import INDEX_FILE, IndexPaths
 
@@ -60,11 +60,6 @@ class QuerySide:
         """The idf a term found in no passage would have: the weight of an unknown word."""
         n = self.passage_count()
         return math.log(1.0 + (n + 0.5) / 0.5)
-
-    def passage_input(self, passage_id: int) -> str:
-        """The text the encoder embeds for a passage (semantic.py)."""
-        p = self.passages[passage_id]
-        return passage_input(p.title, p.section, p.text)
 
     def vector_inputs(self) -> tuple[list[str], list[str], np.ndarray]:
         """What the encoder embeds for this index: passage inputs, sentence inputs, bounds."""
