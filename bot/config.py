@@ -40,6 +40,10 @@ class Settings:
     result_sets: int = 1000  # answers kept for their buttons
     result_age: float = 86400.0  # seconds an answer's buttons keep working
     semantic: bool = True  # rerank with the bundled encoder where installed (QABOT_SEMANTIC=off: BM25 alone)
+    feedback: bool = True  # record questions and votes in the index's feedback database
+    store_questions: bool = True  # off: the feedback database keeps counts and terms, no question text
+    retention_days: int = 90  # feedback rows older than this are deleted
+    editor_chat: int | None = None  # Telegram chat that "Ask the newsroom" forwards questions to
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -78,6 +82,10 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
             _int("QABOT_RESULT_MAX_AGE", get("QABOT_RESULT_MAX_AGE"), 86400, low=1, high=30 * 86400)
         ),
         semantic=_switch("QABOT_SEMANTIC", get("QABOT_SEMANTIC"), True),
+        feedback=_switch("QABOT_FEEDBACK", get("QABOT_FEEDBACK"), True),
+        store_questions=_switch("QABOT_STORE_QUESTIONS", get("QABOT_STORE_QUESTIONS"), True),
+        retention_days=_int("QABOT_RETENTION_DAYS", get("QABOT_RETENTION_DAYS"), 90, low=1, high=36500),
+        editor_chat=_chat_id("QABOT_EDITOR_CHAT", get("QABOT_EDITOR_CHAT")),
     )
 
 
@@ -132,6 +140,15 @@ def _ids(name: str, raw: str | None) -> frozenset[int]:
         return frozenset(int(part) for part in raw.replace(",", " ").split())
     except ValueError:
         raise ConfigError(f"{name} must be a comma-separated list of numeric ids") from None
+
+
+def _chat_id(name: str, raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a numeric chat id such as -1001234567890, not {raw!r}") from None
 
 
 def _level(raw: str | None) -> str:
