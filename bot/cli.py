@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import shlex
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from index.build import ENGINES, recorded_roots
 from index.storage import index_paths
 
 from .config import ConfigError, Settings, load_settings
+from .feedback.errors import FeedbackError
 
 EXIT_USAGE = 2
 EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
@@ -78,8 +80,54 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     answerer = _answerer(settings, args.index, args.quiet)
     _notify(answerer.mode())
-    reloader = IndexReloader(answerer, args.index or settings.index_path)
-    return chat(answerer, args.top_k or settings.top_k, reloader=reloader)
+    index_path = args.index or settings.index_path
+    reloader = IndexReloader(answerer, index_path)
+    feedback = _feedback(settings, index_path)
+    try:
+        k = args.top_k or settings.top_k
+        return chat(answerer, k, reloader=reloader, feedback=feedback, user=getpass.getuser())
+    finally:
+        if feedback is not None:
+            feedback.close()
+
+
+def _feedback(settings: Settings, index_path: Path):  # noqa: ANN202 - FeedbackRecorder | None, imported late
+    """The feedback recorder, or None when it is switched off or its database cannot be used
+    (then the chat still answers, and says why votes are not kept)."""
+    if not settings.feedback:
+        return None
+    from .feedback import FeedbackError, FeedbackRecorder
+
+    try:
+        return FeedbackRecorder.open(index_path, settings.store_questions, settings.retention_days)
+    except (FeedbackError, OSError) as err:
+        _notify(f"qabot: questions and votes are not recorded: {err}")
+        return None
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """What readers asked and did not find, what they rated down: text, or streamed JSON / CSV."""
+    import time
+
+    from .feedback import report
+
+    now = time.time()
+    try:
+        since = report.parse_since(args.since, now)
+    except ValueError as err:
+        print(f"qabot report: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    conn = report.open_database(args.index or settings.index_path, settings.retention_days, now)
+    try:
+        if args.json:
+            report.write_json(conn, since, sys.stdout)
+        elif args.csv:
+            report.write_csv(conn, since, sys.stdout)
+        else:
+            report.write_text(conn, since, sys.stdout)
+    finally:
+        conn.close()
+    return 0
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -206,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_chat)
 
+    p = sub.add_parser("report", help="questions readers asked and did not find, answers rated down")
+    p.add_argument("--since", default="7d", help="the period: 7d, 24h, 2w, a date such as 2026-01-31, or all "
+                   "(default 7d)")
+    p.add_argument("--index", type=Path, help="the index whose feedback to report (default QABOT_INDEX)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object, streamed")
+    form.add_argument("--csv", action="store_true", help="one CSV table with a `section` column, streamed")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("eval", help="hit@1, hit@3, MRR and not-found share on a question set")
     p.add_argument("file", type=Path, nargs="?", default=Path("docs/eval/article.jsonl"))
     p.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries, qrels")
@@ -273,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IndexCorruptError as err:
         print(f"qabot: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except FeedbackError as err:
+        print(f"qabot: {err}", file=sys.stderr)
+        return 1
     except QabotIndexError as err:
         print(f"qabot: {err}", file=sys.stderr)
         return 1

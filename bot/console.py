@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .answer import MAX_RESULTS, NO_QUESTION, Answer, Answerer
+from .feedback import DOWN, UP, FeedbackError, FeedbackRecorder
 from .followup import Conversation
 from .reloader import IndexReloader
 from .render import citation_line, section_to_terminal, to_json, to_terminal, wrap
@@ -20,12 +21,16 @@ HELP = """Type a question and press Enter. Commands:
   :src N   the whole section around result N, with its file and link
   :why     which words of the last question matched, which were not found, and
            the closest passages when nothing was found
+  :good [N], :bad [N]  rate result N (default 1) of the last answer; after :bad
+           you may say what you were looking for
   :help    this help
   :quit    leave (Ctrl-D and Ctrl-C work too)
 Under each result: Title - Section, para N; para N is the paragraph's number in
 the article."""
 PASSAGE_LINES = 4  # in the chat a passage shows this many lines: the answer stays on one screen
 CLOSEST = 3  # passages :why shows when nothing was found
+VOTE_WAIT = 30.0  # seconds a vote may take to be committed before the chat says it was not saved
+LOOKING_FOR = "What were you looking for? (optional: type it and press Enter, or just press Enter)"
 
 
 def terminal_width(out: TextIO) -> int | None:
@@ -59,7 +64,10 @@ def stdin_questions(stream: TextIO) -> Iterable[str]:
 class Chat:
     """The REPL's state: the last answer and how far the user has paged through it."""
 
-    def __init__(self, answerer: Answerer, k: int, out: TextIO, width: int | None = None) -> None:
+    def __init__(
+        self, answerer: Answerer, k: int, out: TextIO, width: int | None = None,
+        feedback: FeedbackRecorder | None = None, user: str = "console",
+    ) -> None:
         self.answerer = answerer
         self.k = k
         self.out = out
@@ -68,16 +76,31 @@ class Chat:
         self.answer: Answer | None = None
         self.shown = 0
         self.conversation = Conversation()  # follow-ups ("and why?") read against the last answer
+        self.feedback = feedback
+        self.user = user  # who votes, hashed before it is stored
+        self.question_id: str | None = None  # the last question's row in the feedback store
+        self.fingerprint = ""
+        self.awaiting_reason: int | None = None  # after :bad N, the next line may say what was wanted
 
     def handle(self, line: str) -> bool:
         """Act on one input line; False means leave."""
         text = line.strip()
+        if self.awaiting_reason is not None and not text.startswith(":"):
+            rank, self.awaiting_reason = self.awaiting_reason, None
+            if text:
+                self._reason(rank, text)
+            return True
+        self.awaiting_reason = None
         if not text:
             return True
         if text.startswith(":"):
             return self._command(text)
+        index = self.answerer.index  # the index the answer comes from, even if a reload swaps it
         self.answer = self.answerer.answer(text, MAX_RESULTS, context=self.conversation.context())
         self.conversation.record(self.answer)
+        self.fingerprint = index.fingerprint
+        if self.feedback is not None:
+            self.question_id = self.feedback.asked(self.answer, "console", self.user, self.fingerprint)
         self.shown = 0
         if not self.answer.results:
             self._print(to_terminal(self.answer, self.bold, width=self.width))
@@ -100,7 +123,7 @@ class Chat:
             return False
         if name in (":help", ":h", ":?"):
             self._print(HELP)
-        elif name not in (":more", ":src", ":why"):
+        elif name not in (":more", ":src", ":why", ":good", ":bad"):
             self._print(f"Unknown command {name}; type :help.")
         elif self.answer is None:
             self._print("Ask a question first.")
@@ -113,20 +136,64 @@ class Chat:
                 self._print("No more results for this question.")
             else:
                 self._page()
+        elif name in (":good", ":bad"):
+            self._vote(UP if name == ":good" else DOWN, arg)
         else:
             self._source(arg)
         return True
 
-    def _source(self, arg: str) -> None:
+    def _vote(self, vote: int, arg: str) -> None:
+        """:good / :bad [N]: rate result N of the last answer (a second vote replaces the first)."""
         assert self.answer is not None
+        if self.feedback is None or self.question_id is None:
+            self._print("Votes are not recorded here (QABOT_FEEDBACK=off).")
+            return
+        rank = self._rank(arg or "1", ":good" if vote == UP else ":bad")
+        if rank is None:
+            return
+        result = self.answer.results[rank - 1]
+        done = self.feedback.vote(
+            self.question_id, self.answer, result, "console", self.user, vote, self.fingerprint
+        )
+        try:
+            done.result(VOTE_WAIT)
+        except (FeedbackError, TimeoutError) as err:
+            self._print(f"Sorry, your vote was not saved: {err or 'the database did not answer in time'}.")
+            return
+        if vote == UP:
+            self._print(f"Thanks: result [{rank}] marked as helpful.")
+        else:
+            self._print(f"Thanks: result [{rank}] marked as not helpful. {LOOKING_FOR}")
+            self.awaiting_reason = rank
+
+    def _reason(self, rank: int, reason: str) -> None:
+        assert self.answer is not None and self.feedback is not None and self.question_id is not None
+        result = self.answer.results[rank - 1]
+        done = self.feedback.reason(self.question_id, result, "console", self.user, reason)
+        try:
+            done.result(VOTE_WAIT)
+        except (FeedbackError, TimeoutError) as err:
+            self._print(f"Sorry, that was not saved: {err or 'the database did not answer in time'}.")
+            return
+        self._print("Thanks, noted for the editors.")
+
+    def _rank(self, arg: str, command: str) -> int | None:
+        """Result number `arg` if it is on screen; otherwise say which are, and None."""
         try:
             rank = int(arg)
         except ValueError:
-            self._print("Usage: :src N, where N is a result number such as 1.")
-            return
+            self._print(f"Usage: {command} N, where N is a result number such as 1.")
+            return None
         if not 1 <= rank <= self.shown:
-            choose = "type :src 1" if self.shown == 1 else f"choose 1 to {self.shown}"
+            choose = f"type {command} 1" if self.shown == 1 else f"choose 1 to {self.shown}"
             self._print(f"There is no result {rank} on screen; {choose}.")
+            return None
+        return rank
+
+    def _source(self, arg: str) -> None:
+        assert self.answer is not None
+        rank = self._rank(arg, ":src")
+        if rank is None:
             return
         result = self.answer.results[rank - 1]
         section = self.answerer.section(result.passage_id)
@@ -170,9 +237,11 @@ def chat(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     reloader: IndexReloader | None = None,
+    feedback: FeedbackRecorder | None = None,
+    user: str = "console",
 ) -> int:
     """Run the REPL until :quit, Ctrl-D or Ctrl-C; a rebuilt index is picked up between lines."""
-    session = Chat(answerer, k, out, terminal_width(out))
+    session = Chat(answerer, k, out, terminal_width(out), feedback, user)
     interactive = stdin.isatty()
     if interactive:
         _start_history()
