@@ -603,3 +603,30 @@ def test_ptb_application_polls_the_emulator() -> None:
         assert emu.errors() == []
         # PTB's shutdown cancels its long poll and polls again; the cancelled one is abandoned.
         assert {c.fault for c in emu.errors(include_faults=True)} <= {"abandoned"}
+
+
+def test_forward_message_copies_the_message_with_its_origin(emu: BotApiEmulator) -> None:
+    question = emu.user_sends("who pays for the program?")
+    newsroom = -100777
+    emu.add_chat(newsroom, "supergroup", title="Newsroom")
+    forwarded = api(emu, "forwardMessage", chat_id=newsroom, from_chat_id=ALICE, message_id=question["message_id"])[1]
+    result = forwarded["result"]
+    assert result["text"] == "who pays for the program?" and result["chat"]["id"] == newsroom
+    assert result["from"]["is_bot"] is True
+    assert result["forward_origin"]["type"] == "user" and result["forward_origin"]["sender_user"]["id"] == ALICE
+    # A reply to the forward reaches the bot even with privacy mode on: it replies to the bot's message.
+    reply = emu.user_sends("Good question", user_id=5, chat_id=newsroom, chat_type="supergroup",
+                           reply_to_message_id=result["message_id"])
+    assert reply["reply_to_message"]["forward_origin"]["sender_user"]["id"] == ALICE
+    assert [u["message"]["text"] for u in emu.pending_updates() if "message" in u][-1] == "Good question"
+
+    missing = api(emu, "forwardMessage", chat_id=newsroom, from_chat_id=ALICE, message_id=999)[1]
+    assert missing["description"] == "Bad Request: message to forward not found"
+    assert api(emu, "forwardMessage", chat_id=-5, from_chat_id=ALICE, message_id=1)[1]["description"] == (
+        "Bad Request: chat not found"
+    )
+    no_source = api(emu, "forwardMessage", chat_id=newsroom, message_id=1)[1]
+    assert no_source["description"] == "Bad Request: chat_id is empty"
+
+    sent = run_bot(emu, lambda bot: bot.forward_message(newsroom, ALICE, question["message_id"]))
+    assert sent.forward_origin is not None and sent.forward_origin.sender_user.id == ALICE

@@ -507,6 +507,7 @@ class BotApiEmulator:
             "close": lambda p: True,
             "logOut": lambda p: True,
             "sendMessage": self._send_message,
+            "forwardMessage": self._forward_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -871,6 +872,30 @@ class BotApiEmulator:
         _set_content(content, text, entities, markup)
         if reply_to:
             content["reply_to_message"] = reply_to
+        return copy.deepcopy(self._store_message(chat, self._bot_user(), content))
+
+    def _forward_message(self, p: _Params) -> JSON:
+        """forwardMessage: a copy in `chat_id`, sent by the bot, with `forward_origin` naming the
+        original sender (Bot API 7.0+); forwarding a forward keeps the first origin."""
+        chat = self._chat(p, sending=True)
+        if p.get("from_chat_id") is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        source = self._find_chat(p.get("from_chat_id"))
+        if source is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        message_id = p.integer("message_id")
+        if message_id is None:
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        original = self._messages.get(source["id"], {}).get(message_id)
+        if original is None:
+            raise ApiError(400, "Bad Request: message to forward not found")
+        self._throttle(chat["id"])
+        kept = ("text", "entities", "caption", "caption_entities", "photo", "document", "sticker")
+        content: JSON = {k: copy.deepcopy(v) for k, v in original.items() if k in kept}
+        content["forward_origin"] = copy.deepcopy(
+            original.get("forward_origin")
+            or {"type": "user", "date": original["date"], "sender_user": dict(original["from"])}
+        )
         return copy.deepcopy(self._store_message(chat, self._bot_user(), content))
 
     def _edit_target(self, p: _Params) -> tuple[JSON, int | None]:
