@@ -224,7 +224,12 @@ class FeedbackStore:
     # ------------------------------------------------------------ the writer thread
 
     def _run(self) -> None:
-        conn = connect(self.path, self._busy)
+        try:
+            conn = connect(self.path, self._busy)
+        except FeedbackError as err:
+            log.error("the feedback writer cannot start: %s", err)
+            self._fail_all(err)
+            return
         try:
             while True:
                 batch = [self._queue.get()]
@@ -244,6 +249,12 @@ class FeedbackStore:
         finally:
             conn.close()
 
+    def _fail_all(self, err: FeedbackError) -> None:
+        """After the writer failed to start: fail whatever is and will be queued, until stopped."""
+        while (item := self._queue.get()) is not _STOP:
+            if item[2] is not None:
+                item[2].set_exception(err)
+
     def _write(self, conn: sqlite3.Connection, work: list[Write]) -> None:
         """Apply `work` in one transaction, then resolve its Futures (never before the commit)."""
         for attempt in range(1, RETRIES + 1):
@@ -252,13 +263,17 @@ class FeedbackStore:
                 with transaction(conn):
                     outcomes = [self._apply(conn, kind, args) for kind, args, _ in work]
                 break
-            except sqlite3.OperationalError as err:
+            except sqlite3.OperationalError as err:  # locked past the busy timeout, disk full, ...
                 if attempt == RETRIES:
                     log.error("could not write %d feedback row(s) to %s: %s", len(work), self.path, err)
                     outcomes = [FeedbackError(f"the feedback database is busy or unwritable ({err})")] * len(work)
                 else:
                     log.warning("the feedback database is busy (%s); retrying", err)
                     time.sleep(0.1 * attempt)
+            except sqlite3.Error as err:  # damaged under us: these rows fail, the writer goes on
+                log.error("could not write %d feedback row(s) to %s: %s", len(work), self.path, err)
+                outcomes = [FeedbackError(f"the feedback database cannot be written ({err})")] * len(work)
+                break
         for (_, _, done), outcome in zip(work, outcomes, strict=True):
             if done is None:
                 continue
