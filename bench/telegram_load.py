@@ -9,6 +9,9 @@ user's message reaching the emulator to the emulator accepting the bot's answer.
     .venv/bin/python bench/telegram_load.py --think 1.0    # users pause 1 s between questions
     .venv/bin/python bench/telegram_load.py --ramp         # add users until answers/s stop rising,
                                                            # then hold the ceiling for 60 s
+    .venv/bin/python bench/telegram_load.py --feedback --users 50 --questions 200 --vote-every 10 --think 2.5
+                                    # the feedback store's cost: the same load with QABOT_FEEDBACK=off
+                                    # (no votes) and on (every 10th answer voted), side by side
 
 The bot paces each chat at about one message a second (Telegram's limit, with short bursts), so
 with no think time a user's answers queue behind that pace: the figure then shows the pace, not
@@ -39,6 +42,7 @@ from tests.emulator.server import _Server  # noqa: E402
 from tests.telegram_support import DOCS, TOKEN, launch_bot  # noqa: E402
 
 EVAL = REPO / "docs" / "eval" / "article.jsonl"
+LOOKING_FOR = "What were you looking for?"  # the bot's question after a 👎 (a message, not an answer)
 # The emulator's HTTP server keeps socketserver's listen backlog of 5: when the bot opens its first
 # 40 connections at once, the kernel drops SYNs and the client retries after 1 s and 3 s, which
 # measures the emulator, not the bot. Telegram's servers have no such limit.
@@ -67,12 +71,14 @@ class Answers:
     def __init__(self, emu: BotApiEmulator) -> None:
         self.emu = emu
         self.arrived: dict[int, list[float]] = {}
+        self.messages: dict[int, list[dict]] = {}
         self.events: dict[int, threading.Event] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._follow, daemon=True)
 
     def watch(self, chat: int) -> None:
         self.arrived[chat] = []
+        self.messages[chat] = []
         self.events[chat] = threading.Event()
 
     def wait(self, chat: int, count: int, timeout: float) -> float | None:
@@ -91,7 +97,10 @@ class Answers:
             for call in calls[seen:]:
                 if call.ok and call.method == "sendMessage":
                     chat = call.result["chat"]["id"]
+                    if call.result.get("text", "").startswith(LOOKING_FOR):
+                        continue  # the question after a 👎, not an answer
                     if chat in self.arrived:
+                        self.messages[chat].append(call.result)
                         self.arrived[chat].append(call.timestamp)
                         self.events[chat].set()
             seen = len(calls)
@@ -164,6 +173,126 @@ def run(users: int, per_user: int, think: float) -> int:
     if lost:
         print(f"users whose answer never came: {sorted(set(lost))}")
     return 0 if len(latencies) == asked else 1
+
+
+@dataclass
+class FeedbackRun:
+    """One run of --feedback: answers' and votes' latencies, and what the database then held."""
+
+    store: bool
+    seconds: float
+    latencies: list[float]
+    vote_latencies: list[float]
+    asked: int
+    votes_sent: int
+    votes_acknowledged: int
+    stored_questions: int | None
+    stored_votes: int | None
+    bot_cpu: float
+
+
+def feedback_run(users: int, per_user: int, vote_every: int, think: float, store: bool) -> FeedbackRun:
+    """`users` readers ask `per_user` distinct questions each; with the store on, every
+    `vote_every`-th answer gets a 👍 or 👎 and the reader waits for the bot's "Thanks"."""
+    import sqlite3
+
+    from bot.feedback import database_path
+
+    pool = questions()
+    latencies: list[float] = []
+    vote_latencies: list[float] = []
+    sent_votes = [0]
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory() as tmp, BotApiEmulator(token=TOKEN) as emu:
+        index = Path(tmp) / "index.json"
+        build_index([DOCS], index)
+        bot = launch_bot(
+            emu, Path(tmp) / "bot", index, QABOT_LOG_LEVEL="WARNING", QABOT_RATE_LIMIT="10000",
+            QABOT_FEEDBACK="on" if store else "off",
+        )
+        answers = Answers(emu)
+        chats = [300_000 + n for n in range(users)]
+        for chat in chats:
+            answers.watch(chat)
+        answers.thread.start()
+
+        def user(n: int) -> None:
+            chat = chats[n]
+            for i in range(per_user):
+                # Worded anew each time, as real readers' questions are: no cache (the encoder's memo) helps.
+                question = f"{pool[(n * per_user + i) % len(pool)]} ({n}.{i})"
+                sent = time.time()
+                emu.user_sends(question, user_id=chat)
+                arrived = answers.wait(chat, i + 1, timeout=60)
+                if arrived is None:
+                    return
+                with lock:
+                    latencies.append(arrived - sent)
+                if store and (i + 1) % vote_every == 0:
+                    message = answers.messages[chat][i]
+                    pressed = time.time()
+                    query = emu.user_presses(message, "👍" if (n + i) % 2 else "👎", user_id=chat)
+                    with lock:
+                        sent_votes[0] += 1
+                    while (reply := emu.callback_answer(query)) is None and time.time() - pressed < 60:
+                        time.sleep(0.005)
+                    if reply is not None and reply["text"].startswith("Thanks"):
+                        with lock:
+                            vote_latencies.append(time.time() - pressed)
+                if think:
+                    time.sleep(think)
+
+        threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+        started, bot0 = time.perf_counter(), cpu_seconds(bot.process.pid)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall, bot_cpu = time.perf_counter() - started, cpu_seconds(bot.process.pid) - bot0
+        answers.stop.set()
+        bot.stop()
+        stored_questions = stored_votes = None
+        if store:
+            with sqlite3.connect(database_path(index)) as conn:
+                stored_questions = conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+                stored_votes = conn.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
+    return FeedbackRun(store, wall, latencies, vote_latencies, users * per_user, sent_votes[0],
+                       len(vote_latencies), stored_questions, stored_votes, bot_cpu / wall)
+
+
+def feedback_compare(users: int, per_user: int, vote_every: int, think: float, rounds: int) -> int:
+    """Runs without and with the store, alternating, and prints them side by side."""
+    print(f"{users} users, {per_user} distinct questions each, think {think:.1f} s; with the store every "
+          f"{vote_every}th answer is voted on (the reader waits for the bot's \"Thanks\")\n")
+    print("| run | store | answered | answers/s | p50 | p99 | votes acknowledged | vote p50 | vote p99 "
+          "| rows stored (questions / votes) | bot CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    runs: list[FeedbackRun] = []
+    for round_ in range(rounds):
+        for store in (False, True):
+            run_ = feedback_run(users, per_user, vote_every, think, store)
+            runs.append(run_)
+            lat, votes = run_.latencies, run_.vote_latencies
+            print(
+                f"| {round_ + 1} | {'on' if store else 'off'} | {len(lat)} of {run_.asked} "
+                f"| {len(lat) / run_.seconds:.1f} | {_ms(lat, 0.5)} | {_ms(lat, 0.99)} "
+                f"| {f'{run_.votes_acknowledged} of {run_.votes_sent}' if store else '-'} "
+                f"| {_ms(votes, 0.5) if store else '-'} | {_ms(votes, 0.99) if store else '-'} "
+                f"| {f'{run_.stored_questions} / {run_.stored_votes}' if store else '-'} | {run_.bot_cpu:.0%} |",
+                flush=True,
+            )
+    off = [p for r in runs if not r.store for p in [percentile(r.latencies, 0.99)]]
+    on = [p for r in runs if r.store for p in [percentile(r.latencies, 0.99)]]
+    print(f"\nanswers' p99, median over rounds: without the store {statistics.median(off) * 1000:.0f} ms, "
+          f"with it {statistics.median(on) * 1000:.0f} ms (ratio {statistics.median(on) / statistics.median(off):.2f})")
+    lost = [r for r in runs if r.store and (r.stored_questions != r.asked or r.stored_votes != r.votes_acknowledged
+                                            or r.votes_acknowledged != r.votes_sent)]
+    print(f"runs with the store that lost a question or a vote: {len(lost)}")
+    return 1 if lost else 0
+
+
+def _ms(values: list[float], share: float) -> str:
+    return f"{percentile(values, share) * 1000:.0f} ms" if values else "-"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -289,7 +418,13 @@ def main() -> int:
     parser.add_argument("--most", type=int, default=120, help="--ramp: at most this many users")
     parser.add_argument("--seconds", type=float, default=20.0, help="--ramp: measured seconds per level")
     parser.add_argument("--sustain", type=float, default=60.0, help="--ramp: seconds the ceiling is held")
+    parser.add_argument("--feedback", action="store_true",
+                        help="the same load without and with the feedback store (votes too), side by side")
+    parser.add_argument("--vote-every", type=int, default=10, help="--feedback: vote on every Nth answer")
+    parser.add_argument("--rounds", type=int, default=1, help="--feedback: alternate off/on this many times")
     args = parser.parse_args()
+    if args.feedback:
+        return feedback_compare(args.users, args.questions, args.vote_every, args.think, args.rounds)
     if args.ramp:
         print("| users | answers/s | p50 | p99 | bot CPU (of one core) | emulator + users CPU |")
         print("|---|---|---|---|---|---|")
