@@ -84,7 +84,8 @@ def main() -> int:
             mb = sum(p.stat().st_size for p in database_path(index).parent.glob("feedback.sqlite*")) / 1e6
             for form in ("--json", "--csv"):
                 seconds, peak, written = measure(index, form, Path(tmp) / "report.out")
-                print(f"| {size:,}{' (baseline)' if not size else ''} | {mb:.0f} MB | {form} | {seconds:.1f} | {peak:.0f} MB | {written / 1e6:.1f} MB |",
+                label = f"{size:,}" if size else "0 (baseline)"
+                print(f"| {label} | {mb:.0f} MB | {form} | {seconds:.1f} | {peak:.0f} MB | {written / 1e6:.1f} MB |",
                       flush=True)
     return 0
 
