@@ -14,10 +14,9 @@ from index.__main__ import DOCS_HELP, ENGINE_HELP, OUT_HELP
 from index.build import ENGINES, recorded_roots
 from index.storage import index_paths
 
-from .config import ConfigError, Settings, load_settings
-from .feedback.errors import FeedbackError
+from .config import Settings, load_settings
+from .errors import EXIT_USAGE, ConfigError, QabotError, StartError
 
-EXIT_USAGE = 2
 EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
 
 
@@ -76,16 +75,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The interactive console; it picks up a rebuilt index before the next question."""
     from .console import chat
-    from .reloader import IndexReloader
+    from .service import Service
 
     answerer = _answerer(settings, args.index, args.quiet)
     _notify(answerer.mode())
     index_path = args.index or settings.index_path
-    reloader = IndexReloader(answerer, index_path)
+    service = Service(answerer, index_path)
     feedback = _feedback(settings, index_path)
     try:
         k = args.top_k or settings.top_k
-        return chat(answerer, k, reloader=reloader, feedback=feedback, user=getpass.getuser())
+        return chat(answerer, k, service=service, feedback=feedback, user=getpass.getuser())
     finally:
         if feedback is not None:
             feedback.close()
@@ -115,8 +114,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         since = report.parse_since(args.since, now)
     except ValueError as err:
-        print(f"qabot report: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        raise QabotError(f"report: {err}", EXIT_USAGE) from None
     conn = report.open_database(args.index or settings.index_path, settings.retention_days, now)
     try:
         if args.json:
@@ -163,8 +161,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return run_beir(args.beir, index_path, sys.stdout, settings.semantic)
         except FileNotFoundError as err:
-            print(f"qabot eval: {err}", file=sys.stderr)
-            return EXIT_USAGE
+            raise QabotError(f"eval: {err}", EXIT_USAGE) from None
     if args.loao:
         return _loao(args, settings)
     from .evaluate import run_eval
@@ -202,11 +199,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot."""
     try:
-        from .telegram_app import run_bot
+        from .telegram.app import run_bot, webhook
     except ImportError:
-        print("qabot: the Telegram front end is not installed in this build", file=sys.stderr)
-        return EXIT_USAGE
-    return run_bot(settings, args)
+        raise StartError("the Telegram front end is not installed in this build", EXIT_USAGE) from None
+    hook = webhook(
+        settings, getattr(args, "webhook_url", None), getattr(args, "listen", None), getattr(args, "port", None)
+    )
+    run_bot(settings, hook)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -326,13 +326,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, settings)
     except ConfigError as err:
         print(f"qabot: configuration error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return err.exit_code
+    except QabotError as err:
+        print(f"qabot: {err}", file=sys.stderr)
+        return err.exit_code
     except IndexCorruptError as err:
         print(f"qabot: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except FeedbackError as err:
-        print(f"qabot: {err}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE  # rebuilding is the fix: the same command fails until then
     except QabotIndexError as err:
         print(f"qabot: {err}", file=sys.stderr)
         return 1

@@ -12,8 +12,8 @@ from typing import TextIO
 from .answer import MAX_RESULTS, NO_QUESTION, Answer, Answerer
 from .feedback import DOWN, UP, FeedbackError, FeedbackRecorder
 from .followup import Conversation
-from .reloader import IndexReloader
 from .render import citation_line, section_to_terminal, to_json, to_terminal, wrap
+from .service import Service
 
 HISTORY_FILE = Path.home() / ".qabot_history"
 HELP = """Type a question and press Enter. Commands:
@@ -74,6 +74,7 @@ class Chat:
         self.bold = out.isatty()
         self.width = width
         self.answer: Answer | None = None
+        self.answered_by = answerer  # a reload between lines must not change what :src and :why read
         self.shown = 0
         self.conversation = Conversation()  # follow-ups ("and why?") read against the last answer
         self.feedback = feedback
@@ -95,10 +96,10 @@ class Chat:
             return True
         if text.startswith(":"):
             return self._command(text)
-        index = self.answerer.index  # the index the answer comes from, even if a reload swaps it
+        self.answered_by = self.answerer
         self.answer = self.answerer.answer(text, MAX_RESULTS, context=self.conversation.context())
         self.conversation.record(self.answer)
-        self.fingerprint = index.fingerprint
+        self.fingerprint = self.answered_by.index.fingerprint
         if self.feedback is not None:
             self.question_id = self.feedback.asked(self.answer, "console", self.user, self.fingerprint)
         self.shown = 0
@@ -196,7 +197,7 @@ class Chat:
         if rank is None:
             return
         result = self.answer.results[rank - 1]
-        section = self.answerer.section(result.passage_id)
+        section = self.answered_by.section(result.passage_id)
         self._print(section_to_terminal(section, rank, self.width))
 
     def _why(self) -> None:
@@ -215,7 +216,7 @@ class Chat:
         lines.append(f"Confidence: {answer.confidence:.2f} (share of the question's weight the top passage covers)")
         results = answer.results[: max(self.shown, 1)]
         if not results:
-            results = self.answerer.answer(answer.question, CLOSEST, gate=False).results
+            results = self.answered_by.answer(answer.question, CLOSEST, gate=False).results
             lines.append(
                 "Closest passages (too weak to answer with):" if results else "No passage holds any of these words."
             )
@@ -236,7 +237,7 @@ def chat(
     k: int,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
-    reloader: IndexReloader | None = None,
+    service: Service | None = None,
     feedback: FeedbackRecorder | None = None,
     user: str = "console",
 ) -> int:
@@ -254,10 +255,11 @@ def chat(
                 break
             if not interactive and line == "":
                 break
-            if reloader is not None:
+            if service is not None:
                 # Checked between lines, not by a thread, so a notice never cuts into typing.
-                change = reloader.check()
+                change = service.check()
                 if change is not None:
+                    session.answerer = service.answerer
                     out.write(f"({change[1]})\n")
             if not session.handle(line):
                 break
