@@ -26,6 +26,7 @@ class ResultSet:
     answer: Answer
     answerer: Answerer  # the one that answered: section buttons read the same index after a reload
     created: float
+    question_id: str | None = None  # the question's row in the feedback store (votes refer to it)
 
 
 class ResultStore:
@@ -46,7 +47,7 @@ class ResultStore:
         self._clock = clock
         self._sets: OrderedDict[str, ResultSet] = OrderedDict()
 
-    def put(self, answer: Answer, answerer: Answerer) -> str:
+    def put(self, answer: Answer, answerer: Answerer, question_id: str | None = None) -> str:
         """Keep `answer` and return the key its buttons carry."""
         now = self._clock()
         self._expire(now)
@@ -55,7 +56,7 @@ class ResultStore:
         key = secrets.token_urlsafe(KEY_BYTES)
         while key in self._sets:
             key = secrets.token_urlsafe(KEY_BYTES)
-        self._sets[key] = ResultSet(answer, answerer, now)
+        self._sets[key] = ResultSet(answer, answerer, now, question_id)
         return key
 
     def get(self, key: str) -> ResultSet | None:

@@ -80,11 +80,12 @@ def acknowledged(emu: BotApiEmulator, query: str, timeout: float = 20.0) -> str:
 
 def vote(emu: BotApiEmulator, message: JSON, button: str, user: int) -> tuple[str, JSON]:
     """Press 👍 or 👎; returns the acknowledgement and the message with its keyboard as it then is."""
+    start = last_call_index(emu)
     query = emu.user_presses(message, button, user_id=user)
     text = acknowledged(emu, query)
     call = emu.wait_for_call(
         "editMessageReplyMarkup", lambda c: c.ok and c.result["message_id"] == message["message_id"],
-        after_call_index=-1,
+        after_call_index=start,
     )
     return text, call.result
 

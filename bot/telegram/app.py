@@ -33,7 +33,7 @@ from ..logsafe import RedactingFilter, secret_parts, setup_logging
 from ..ratelimit import FloodLimit
 from ..results_store import ResultStore
 from ..service import Service
-from . import callbacks, handlers
+from . import callbacks, feedback, handlers
 from .errors import error_handler
 from .inline import inline_question
 from .pacing import ChatPacedRateLimiter
@@ -106,10 +106,20 @@ def build_application(settings: Settings, service: Service) -> Application:
         ("sources", handlers.sources_command),
         ("ask", handlers.ask_command),
         ("reload", handlers.reload_command),
+        ("report", feedback.report_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=message))
     # A photo or file with a caption is asked like a text: the caption is the question.
     asked = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
+    # Before the questions: a reply to "What were you looking for?" is a reason, not a question,
+    # and in the editors' chat a reply to a forwarded question goes back to the reader.
+    reason = message & ~filters.COMMAND & feedback.ReplyToPrompt()
+    application.add_handler(MessageHandler(reason, feedback.reason_reply))
+    if settings.editor_chat is not None:
+        application.add_handler(MessageHandler(
+            message & filters.Chat(settings.editor_chat) & ~filters.COMMAND & feedback.ReplyToForward(),
+            feedback.newsroom_reply,
+        ))
     application.add_handler(
         MessageHandler(message & filters.ChatType.PRIVATE & asked, handlers.question_message)
     )
@@ -127,6 +137,9 @@ def build_application(settings: Settings, service: Service) -> Application:
         (callbacks.SECTION, handlers.section_button),
         (callbacks.EXAMPLE, handlers.example_button),
         (callbacks.SOURCES, handlers.sources_button),
+        (callbacks.UP, feedback.vote_button),
+        (callbacks.DOWN, feedback.vote_button),
+        (callbacks.NEWSROOM, feedback.newsroom_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=callbacks.pattern(kind)))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
@@ -143,6 +156,9 @@ def run_bot(settings: Settings, hook: Webhook | None) -> None:
         )
     redactor = setup_logging(settings.log_level, [*secret_parts(settings.token), hook.secret if hook else ""])
     logging.getLogger("telegram.ext").addFilter(_not_startup_failures)
+    if not settings.store_questions and logging.getLogger().level < logging.INFO:
+        # PTB logs every update's payload at DEBUG: with question text kept nowhere, not there either.
+        logging.getLogger("telegram").setLevel(logging.INFO)
     index = load_or_build(settings.index_path, settings.docs_dirs, log.info)
     answerer = Answerer(index, encoder=settings.semantic)
     log.info(answerer.mode())
@@ -211,8 +227,10 @@ def _file_url(api_url: str) -> str:
 
 
 async def _post_init(application: Application) -> None:
-    """Startup work: the command menu, a warm index, and the index watcher."""
-    service = application.bot_data[STATE].service
+    """Startup work: the command menu, a warm index, the index watcher, the feedback store."""
+    st: BotState = application.bot_data[STATE]
+    service = st.service
+    st.feedback = await asyncio.to_thread(feedback.open_recorder, st.settings)
     try:
         await application.bot.set_my_commands(COMMANDS)
     except TelegramError as err:  # the menu is a convenience: answer questions without it
@@ -232,6 +250,9 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_stop(application: Application) -> None:
-    """Shutdown work: stop watching the index."""
+    """Shutdown work: stop watching the index; commit what the feedback store has queued."""
     log.info("stopping")
-    await asyncio.to_thread(application.bot_data[STATE].service.stop)
+    st: BotState = application.bot_data[STATE]
+    await asyncio.to_thread(st.service.stop)
+    if st.feedback is not None:
+        await asyncio.to_thread(st.feedback.close)

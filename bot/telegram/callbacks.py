@@ -12,8 +12,11 @@ PAGE = "p"  # "More results" / "« Previous" / "« Back to results": key = resul
 SECTION = "s"  # "Section [n]": key = result set, number = the result's place in it
 EXAMPLE = "q"  # an example question from /start: key = its number
 SOURCES = "o"  # a /sources page: key = the offset of its first document
+UP = "u"  # 👍 on an answer: key = result set, number = the page shown (its first result is rated)
+DOWN = "d"  # 👎, likewise
+NEWSROOM = "n"  # "Ask the newsroom": key = the message id of the reader's question in that chat
 
-_DATA = re.compile(r"([psqo]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+_DATA = re.compile(r"([psqoudn]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from ..answer import MAX_RESULTS, Answer, Answerer
+from ..answer import MAX_RESULTS, NOT_FOUND, Answer, Answerer
+from ..feedback import DOWN, UP
 from ..followup import Context, Conversation
 from ..ratelimit import Verdict
 from ..render import plural
@@ -34,6 +35,10 @@ PAGES = 10  # a question can be paged through this many pages of results
 MORE = "More results"
 PREVIOUS = "« Previous"
 BACK = "« Back to results"
+UP_LABEL = "👍"
+DOWN_LABEL = "👎"
+CHOSEN = " ✓"  # after the label of the vote this chat gave on the page shown
+ASK_NEWSROOM = "Ask the newsroom"
 SECTIONS_PER_ROW = 3
 ANSWERS_REMEMBERED = 50  # per chat: a reply to one of these answers follows on from it
 SOURCES_PAGE = 10  # documents per /sources page
@@ -93,25 +98,35 @@ async def _within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
 # ---------------------------------------------------------------- questions
 
 
-def answer_keyboard(key: str, page: int, pages: int, shown: Sequence[int]) -> InlineKeyboardMarkup:
-    """Paging buttons, and one section button per result on the page (`shown`: their ranks)."""
-    paging = []
+def answer_keyboard(
+    key: str, page: int, pages: int, shown: Sequence[int], voting: bool = False, vote: int | None = None
+) -> InlineKeyboardMarkup:
+    """👍 / 👎 (with `voting`; `vote` marks the one given) and paging buttons in one row, then one
+    section button per result on the page (`shown`: their ranks)."""
+    first = []
+    if voting:
+        for kind, label, value in ((callbacks.UP, UP_LABEL, UP), (callbacks.DOWN, DOWN_LABEL, DOWN)):
+            chosen = label + CHOSEN if vote == value else label
+            first.append(InlineKeyboardButton(chosen, callback_data=callbacks.data(kind, key, page)))
     if page > 0:
-        paging.append(InlineKeyboardButton(PREVIOUS, callback_data=callbacks.data(callbacks.PAGE, key, page - 1)))
+        first.append(InlineKeyboardButton(PREVIOUS, callback_data=callbacks.data(callbacks.PAGE, key, page - 1)))
     if page + 1 < pages:
-        paging.append(InlineKeyboardButton(MORE, callback_data=callbacks.data(callbacks.PAGE, key, page + 1)))
+        first.append(InlineKeyboardButton(MORE, callback_data=callbacks.data(callbacks.PAGE, key, page + 1)))
     # The button names the result it opens and carries its place in the result set, not the page.
     sections = [
         InlineKeyboardButton(section_label(r), callback_data=callbacks.data(callbacks.SECTION, key, r - 1))
         for r in shown
     ]
     rows = [sections[i : i + SECTIONS_PER_ROW] for i in range(0, len(sections), SECTIONS_PER_ROW)]
-    return InlineKeyboardMarkup([paging, *rows] if paging else rows)
+    return InlineKeyboardMarkup([first, *rows] if first else rows)
 
 
-def _page_keyboard(key: str, answer: Answer, page: int, per_page: int) -> InlineKeyboardMarkup:
+def page_keyboard(
+    answer: Answer, key: str, page: int, per_page: int, voting: bool, vote: int | None = None
+) -> InlineKeyboardMarkup:
+    """The buttons under page `page` of an answer kept under `key`."""
     shown = answer.results[page * per_page : (page + 1) * per_page]
-    return answer_keyboard(key, page, page_count(answer, per_page), [r.rank for r in shown])
+    return answer_keyboard(key, page, page_count(answer, per_page), [r.rank for r in shown], voting, vote)
 
 
 async def _search(
@@ -162,11 +177,16 @@ async def answer_question(
         context, question, min(MAX_RESULTS, st.per_page * PAGES), _follows(update, context)
     )
     conversation.record(answer)
+    question_id = _record(update, context, answer, answerer)
     await typed
     markup = None
     if answer.results:
-        key = st.results.put(answer, answerer)
-        markup = _page_keyboard(key, answer, 0, st.per_page)
+        key = st.results.put(answer, answerer, question_id)
+        markup = page_keyboard(answer, key, 0, st.per_page, voting=question_id is not None)
+    elif answer.status == NOT_FOUND and st.settings.editor_chat is not None and update.message is not None:
+        # The question is a message of the reader's own: the editors get it forwarded.
+        newsroom = callbacks.data(callbacks.NEWSROOM, update.message.message_id)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(ASK_NEWSROOM, callback_data=newsroom)]])
     example = next((q for q in st.service.current.examples if q != answer.question), None)
     rendered = to_html(answer, 0, st.per_page, echo=echo, example=example)
     sent = await reply(update, context, rendered, markup)
@@ -176,6 +196,17 @@ async def answer_question(
         answered[sent.message_id] = remembered
         while len(answered) > ANSWERS_REMEMBERED:
             del answered[next(iter(answered))]
+
+
+def _record(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer, answerer: Answerer
+) -> str | None:
+    """Queue the question for the feedback store (never waits); its id, or None when not recorded."""
+    feedback = state(context).feedback
+    asker = update.effective_user or update.effective_chat
+    if feedback is None or asker is None:
+        return None
+    return feedback.asked(answer, "telegram", asker.id, answerer.index.fingerprint)
 
 
 async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -281,10 +312,13 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if pressed is None:
         return
     query, key, kept, page = pressed
-    per_page = state(context).per_page
+    st = state(context)
+    per_page = st.per_page
     page = min(page, page_count(kept.answer, per_page) - 1)
     rendered = to_html(kept.answer, page, per_page)
-    await edit_rendered(context.bot, query, rendered, _page_keyboard(key, kept.answer, page, per_page))
+    vote = st.marks.get((query.message.chat.id, key, page)) if query.message is not None else None
+    markup = page_keyboard(kept.answer, key, page, per_page, kept.question_id is not None, vote)
+    await edit_rendered(context.bot, query, rendered, markup)
 
 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

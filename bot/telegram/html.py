@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from index import DocumentInfo
 
 from ..answer import ANSWERED, SMALL_TALK, Answer, Citation, Result, Section
+from ..feedback.report import Summary
 from ..render import citation_line, plural
 
 MAX_UTF16 = 4096  # Telegram's limit for one message's text, after entities are parsed
@@ -441,3 +442,33 @@ def sources_html(documents: Sequence[DocumentInfo], offset: int = 0, total: int 
     if not blocks:
         return text("I know no documents yet.")
     return join(blocks, PARAGRAPH)
+
+
+REPORT_QUESTION = 200  # characters of a question /report shows
+
+
+def report_html(summary: Summary, days: int) -> Rendered:
+    """/report: the period's rates and its top gaps (questions not found or unsure), in one message."""
+    totals = summary.totals
+    head = bold(text(f"Readers' questions, last {plural(days, 'day')}"))
+    rates = text(
+        f"{plural(totals.questions, 'question')}: {100 * totals.not_found_rate:.0f}% not found, "
+        f"{100 * totals.low_confidence_rate:.0f}% answered unsure. Votes: {totals.up} 👍, {totals.down} 👎."
+    )
+    if summary.gaps:
+        title = bold(text("Asked and not found (story leads):"))
+        gaps = [
+            text(f"{n}. ") + text(shorten(g.question or f"[{g.terms}]", REPORT_QUESTION))
+            + italic(text(f" ({plural(g.count, 'time')}{'' if g.status == 'not_found' else ', unsure'})"))
+            for n, g in enumerate(summary.gaps, start=1)
+        ]
+        listing = join([title, *gaps])
+    else:
+        listing = text("Every question found an answer.")
+    more = italic(text("All of it: qabot report --since 7d (or --json / --csv) on the server."))
+    return join([head, rates, listing, more], PARAGRAPH)
+
+
+def newsroom_html(reply: str) -> Rendered:
+    """An editor's answer to a reader's question, marked as from the newsroom."""
+    return join([bold(text("📰 From the newsroom:")), text(reply)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import Bot, CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -46,7 +46,7 @@ async def send_rendered(
     rendered: Rendered,
     *,
     reply_to: int | None = None,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
     thread_id: int | None = None,
 ) -> Message | None:
     """Send as HTML, or once as plain text if Telegram cannot parse it; None if the chat is gone."""
@@ -109,6 +109,22 @@ async def edit_rendered(
         except Forbidden as err:
             log.info("not editing in a chat that blocked or removed the bot (%s)", err)
             return
+
+
+async def edit_markup(bot: Bot, query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the buttons of the message holding the pressed button; unchanged buttons are fine."""
+    message = query.message
+    try:
+        if query.inline_message_id:
+            await bot.edit_message_reply_markup(inline_message_id=query.inline_message_id, reply_markup=markup)
+        elif message is not None:
+            await bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=markup)
+    except BadRequest as err:
+        if not (not_modified(err) or _gone(err)):
+            raise
+        log.debug("buttons not changed: %s", err)
+    except Forbidden as err:
+        log.info("not editing in a chat that blocked or removed the bot (%s)", err)
 
 
 async def ack(query: CallbackQuery, notice: str | None = None, alert: bool = False) -> None:
