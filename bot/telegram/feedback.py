@@ -32,7 +32,7 @@ THANKS_DOWN = "Thanks. Noted as not helpful."
 NOT_SAVED = "Sorry, your vote could not be saved. Please try again in a moment."
 NO_VOTES = "Votes are not recorded by this bot."
 REASON_NOTED = "Thanks, that goes to the editors."
-REASON_LOST = "Thanks, but I can no longer tell which answer that was about. Please vote on it again."
+REASON_LOST = "Sorry, I can no longer tell which answer that was about. Please vote on it again."
 SENT_TO_NEWSROOM = "Sent to the newsroom. If an editor replies, you will get it here."
 NEWSROOM_UNREACHABLE = "Sorry, the newsroom cannot be reached right now."
 QUESTION_GONE = "I cannot find your question any more (deleted?). Please ask it again."
@@ -120,12 +120,12 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await edit_markup(context.bot, query, page_keyboard(answer, press.key, page, st.per_page, True, vote))
     if vote == DOWN and message.chat.type == ChatType.PRIVATE:  # in a group the question would be noise
-        asked = await send_rendered(
+        # Kept before the question goes out: the reader's reply may arrive before send_rendered returns.
+        st.prompts[(message.chat.id, query.from_user.id)] = Prompt(kept.question_id, result)
+        await send_rendered(
             context.bot, message.chat.id, text(LOOKING_FOR), reply_to=message.message_id,
             markup=ForceReply(input_field_placeholder="What you were looking for"),
         )
-        if asked is not None:
-            st.prompts[(message.chat.id, asked.message_id)] = Prompt(kept.question_id, result, query.from_user.id)
 
 
 async def reason_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,8 +134,8 @@ async def reason_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or user is None or message.reply_to_message is None or not message.text:
         return
     st = state(context)
-    prompt = st.prompts.get((message.chat.id, message.reply_to_message.message_id))
-    if st.feedback is None or prompt is None or prompt.user_id != user.id:
+    prompt = st.prompts.get((message.chat.id, user.id))  # their latest 👎 in this chat
+    if st.feedback is None or prompt is None:
         await reply(update, context, text(REASON_LOST))
         return
     done = st.feedback.reason(prompt.question_id, prompt.result, "telegram", user.id, message.text)
@@ -145,7 +145,7 @@ async def reason_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         log.error("a reason was not saved: %s", err)
         await reply(update, context, text(NOT_SAVED))
         return
-    st.prompts.pop((message.chat.id, message.reply_to_message.message_id))
+    st.prompts.pop((message.chat.id, user.id))
     await reply(update, context, text(REASON_NOTED))
 
 

@@ -21,11 +21,10 @@ ROUTE_AGE = 7 * 86400.0  # an editor's reply to a forwarded question reaches the
 
 @dataclass(frozen=True)
 class Prompt:
-    """A "What were you looking for?" the bot asked after a 👎: whose vote, on which passage."""
+    """A "What were you looking for?" the bot asked after a 👎: the vote's question and passage."""
 
     question_id: str
     result: Result
-    user_id: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class BotState:
     feedback: FeedbackRecorder | None = None  # opened in post_init; None with QABOT_FEEDBACK=off
     # The vote each chat last gave on a page of an answer, to mark its button: (chat, key, page) -> vote.
     marks: Recent[tuple[int, str, int], int] = field(default_factory=lambda: Recent(10_000, 86400.0))
+    # The last 👎 of each reader in each chat, which a reply to "What were you looking for?" explains.
     prompts: Recent[tuple[int, int], Prompt] = field(default_factory=lambda: Recent(10_000, 86400.0))
     routes: Recent[int, Route] = field(default_factory=lambda: Recent(1000, ROUTE_AGE))
 
