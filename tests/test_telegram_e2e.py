@@ -190,7 +190,7 @@ def test_question_gets_typing_then_one_cited_html_answer(emu: BotApiEmulator, si
     assert {"bold", "italic"} <= entity_types(answer)
     assert entity_types(answer) & {"blockquote", "expandable_blockquote"}
     assert any("secretary" in b.lower() for b in bold_texts(answer)[1:])  # [0]: the best sentence
-    assert buttons(answer) == ["More results", "Section [1]", "Section [2]", "Section [3]"]
+    assert buttons(answer) == ["👍", "👎", "More results", "Section [1]", "Section [2]", "Section [3]"]
     data = [b["callback_data"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
     assert all(len(d.encode()) < 64 for d in data)
     wait_quiet(emu, 0.5)
@@ -246,7 +246,7 @@ def test_every_result_on_a_page_opens_its_own_section(
     answer = ask(emu, "immigration police", 1191)
     _, edit = press(emu, answer, "More results")
     page2 = edit.result
-    assert buttons(page2) == ["« Previous", "More results", "Section [4]", "Section [5]", "Section [6]"]
+    assert buttons(page2) == ["👍", "👎", "« Previous", "More results", "Section [4]", "Section [5]", "Section [6]"]
     index = load_index(article_index_path)
     for rank in (4, 5, 6):
         _, edit = press(emu, page2, f"Section [{rank}]")
