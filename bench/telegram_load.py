@@ -218,6 +218,7 @@ def feedback_run(users: int, per_user: int, vote_every: int, think: float, store
 
         def user(n: int) -> None:
             chat = chats[n]
+            due = False  # a vote is due: on this answer, or the next one that has the buttons
             for i in range(per_user):
                 # Worded anew each time, as real readers' questions are: no cache (the encoder's memo) helps.
                 question = f"{pool[(n * per_user + i) % len(pool)]} ({n}.{i})"
@@ -228,8 +229,10 @@ def feedback_run(users: int, per_user: int, vote_every: int, think: float, store
                     return
                 with lock:
                     latencies.append(arrived - sent)
-                if store and (i + 1) % vote_every == 0:
-                    message = answers.messages[chat][i]
+                message = answers.messages[chat][i]
+                due = due or (store and (i + 1) % vote_every == 0)
+                if due and "reply_markup" in message:  # "not found" answers have nothing to rate
+                    due = False
                     pressed = time.time()
                     query = emu.user_presses(message, "👍" if (n + i) % 2 else "👎", user_id=chat)
                     with lock:
