@@ -1,7 +1,27 @@
-"""qabot's search engine: documents -> passages -> BM25 index -> hits. Knows nothing of Telegram."""
+"""qabot's search engine: documents -> passages -> BM25 index -> hits. Knows nothing of Telegram.
 
-from .build import BuildSummary, build_index, describe, fingerprint, load_or_build
-from .documents import Document, Skipped, read_documents
+This module is the package's public API: bot/ and the scripts import from here only.
+"""
+
+from .analysis.acronyms import spelled_out
+from .analysis.documents import Document, Skipped, read_documents
+from .analysis.passages import Passage, split_document
+from .analysis.tokens import STOPWORDS, term_spans, tokenize
+from .build import (
+    DEFAULT_DOCS,
+    DEFAULT_INDEX,
+    ENGINES,
+    BuildSummary,
+    build_index,
+    describe,
+    fingerprint,
+    load_or_build,
+    plan_rebuild,
+    recorded_roots,
+    warnings,
+)
+from .engine import DocumentInfo, Engine, Hit
+from .engines.small import Index
 from .errors import (
     IndexBusyError,
     IndexCorruptError,
@@ -9,15 +29,25 @@ from .errors import (
     NoDocumentsError,
     QabotIndexError,
 )
-from .passages import Passage, split_document
-from .search import DocumentInfo, Hit, Index, load_index
+from .load import load_index
+from .progress import BuildProgress, ProgressCallback
+from .query import Query, parse_question
+from .reranking import Ranking, Scored, rerank
+from .semantic import Encoder, default_encoder
 from .sources import SourcePage, list_sources
-from .tokens import STOPWORDS, term_spans, tokenize
+from .storage import index_paths
 
 __all__ = [
+    "DEFAULT_DOCS",
+    "DEFAULT_INDEX",
+    "ENGINES",
+    "STOPWORDS",
+    "BuildProgress",
     "BuildSummary",
     "Document",
     "DocumentInfo",
+    "Encoder",
+    "Engine",
     "Hit",
     "Index",
     "IndexBusyError",
@@ -25,18 +55,29 @@ __all__ = [
     "IndexMissingError",
     "NoDocumentsError",
     "Passage",
+    "ProgressCallback",
     "QabotIndexError",
-    "STOPWORDS",
+    "Query",
+    "Ranking",
+    "Scored",
     "Skipped",
     "SourcePage",
     "build_index",
+    "default_encoder",
     "describe",
     "fingerprint",
-    "load_index",
+    "index_paths",
     "list_sources",
+    "load_index",
     "load_or_build",
+    "parse_question",
+    "plan_rebuild",
     "read_documents",
+    "recorded_roots",
+    "rerank",
+    "spelled_out",
     "split_document",
     "term_spans",
     "tokenize",
+    "warnings",
 ]

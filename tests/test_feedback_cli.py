@@ -45,7 +45,7 @@ def test_report_refuses_a_bad_period_in_one_line(workdir: Path) -> None:  # noqa
     proc = run(["report", "--since", "yesterday"], workdir)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "qabot: report: --since takes 7d, 24h, 2w, a date such as 2026-01-31, or all; not 'yesterday'"
+        "qabot report: --since takes 7d, 24h, 2w, a date such as 2026-01-31, or all; not 'yesterday'"
     ]
 
 

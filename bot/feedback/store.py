@@ -21,7 +21,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-from index.storage import companion_path
+from index import index_paths
 
 from .errors import FeedbackError
 from .records import Asked, Vote
@@ -92,7 +92,7 @@ _STOP: Write = ("stop", (), None)
 
 def database_path(index: Path) -> Path:
     """Where the feedback of the index `index` is kept: inside the index's folder."""
-    return companion_path(index, DATABASE)
+    return index_paths(index).companion(DATABASE)
 
 
 def connect(path: Path, busy_seconds: float = BUSY_SECONDS) -> sqlite3.Connection:
