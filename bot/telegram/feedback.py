@@ -118,7 +118,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     st.marks[mark] = vote
     if before == vote:
         return
-    await edit_markup(context.bot, query, page_keyboard(answer, press.key, page, st.per_page, True, vote))
+    await edit_markup(context.bot, query, page_keyboard(answer, press.key, page, st.per_page, voting=True, vote=vote))
     if vote == DOWN and message.chat.type == ChatType.PRIVATE:  # in a group the question would be noise
         # Kept before the question goes out: the reader's reply may arrive before send_rendered returns.
         st.prompts[(message.chat.id, query.from_user.id)] = Prompt(kept.question_id, result)
