@@ -95,7 +95,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             "offset": page.offset,
             "next_offset": page.next_offset,
             "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "published": d.published, "url": d.url,
+                {"doc_id": d.doc_id, "title": d.title, "published": d.published, "updated": d.updated, "url": d.url,
                  "path": d.path, "passages": d.passages}
                 for d in page.documents
             ],

@@ -213,6 +213,7 @@ def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str)
                 "url": doc.url,
                 "published": doc.published,
                 "author": doc.author,
+                "updated": doc.updated,
                 "sections": sections,
                 "passages": len(passages),
                 "title_terms": with_acronyms(tokens.tokenize(doc.title), acronyms),

@@ -33,6 +33,7 @@ class Document:
     published: str | None = None
     author: str | None = None
     encoding: str | None = None  # the legacy encoding the file was decoded from; None for UTF-8
+    updated: str | None = None  # when a correction was published (a page's article:modified_time)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class DocumentInfo:
     author: str | None
     sections: tuple[str, ...]
     passages: int
+    updated: str | None = None  # the date of the last correction (see Document.updated)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _from_data(data: dict[str, Any]) -> Index:
             author=d["author"],
             sections=tuple(str(s) for s in d["sections"]),
             passages=int(d["passages"]),
+            updated=d.get("updated"),
         )
         for d in data["documents"]
     ]
@@ -213,6 +215,7 @@ def _from_data(data: dict[str, Any]) -> Index:
                 text=text,
                 sentences=tuple((int(a), int(b)) for a, b in p["sentences"]),
                 published=doc.published,
+                updated=doc.updated,
             )
         )
         terms.append([str(t) for t in p["terms"]])

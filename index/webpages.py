@@ -15,6 +15,7 @@ import re
 from .documents import Document
 
 _EXTRA_NEWLINES = re.compile(r"\n\s*\n+")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class _Silence(logging.Filter):
@@ -68,4 +69,20 @@ def html_document(raw: bytes, rel: str, path: str) -> Document | None:
         url=(page.url or "").strip() or None,
         published=(page.date or "").strip() or None,
         author=(page.author or "").strip() or None,
+        updated=_updated(raw, page.date),
     )
+
+
+def _updated(raw: bytes, published: str | None) -> str | None:
+    """The date of the page's last correction (`article:modified_time`, as `qabot refresh` writes
+    it), or None when it has none or it is the publication day."""
+    from lxml import etree, html
+
+    try:
+        values = html.fromstring(raw).xpath(
+            "//meta[@property='article:modified_time' or @name='article:modified_time']/@content"
+        )
+    except (ValueError, TypeError, LookupError, etree.ParserError):
+        return None
+    day = str(values[0]).strip()[:10] if values else ""
+    return day if _DAY.fullmatch(day) and day != (published or "")[:10] else None
