@@ -14,6 +14,8 @@ from index.build import ENGINES, recorded_roots
 from index.storage import index_paths
 
 from .config import ConfigError, Settings, load_settings
+from .follow.commands import add_commands as add_follow_commands
+from .follow.state import FollowError
 
 EXIT_USAGE = 2
 EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
@@ -222,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", help="address the webhook server listens on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
     p.set_defaults(func=cmd_telegram)
+    add_follow_commands(sub)
     return parser
 
 
@@ -273,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IndexCorruptError as err:
         print(f"qabot: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except QabotIndexError as err:
+    except (QabotIndexError, FollowError) as err:
         print(f"qabot: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

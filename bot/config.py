@@ -40,6 +40,12 @@ class Settings:
     result_sets: int = 1000  # answers kept for their buttons
     result_age: float = 86400.0  # seconds an answer's buttons keep working
     semantic: bool = True  # rerank with the bundled encoder where installed (QABOT_SEMANTIC=off: BM25 alone)
+    # Followed feeds (`qabot follow`, bot/follow/): the fetcher's limits and the bot's schedule.
+    fetch_allow: tuple[str, ...] = ()  # hosts or CIDR ranges fetched although private (intranets, tests)
+    fetch_timeout: int = 20  # seconds per page, redirects included
+    fetch_max_mb: int = 10  # a bigger page is cut off and skipped
+    fetch_delay: int = 1  # seconds between two requests to one host
+    refresh_minutes: int = 0  # the running bot refreshes the followed feeds this often (0: never)
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -78,6 +84,11 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
             _int("QABOT_RESULT_MAX_AGE", get("QABOT_RESULT_MAX_AGE"), 86400, low=1, high=30 * 86400)
         ),
         semantic=_switch("QABOT_SEMANTIC", get("QABOT_SEMANTIC"), True),
+        fetch_allow=tuple(p for p in (get("QABOT_FETCH_ALLOW") or "").replace(",", " ").split() if p),
+        fetch_timeout=_int("QABOT_FETCH_TIMEOUT", get("QABOT_FETCH_TIMEOUT"), 20, low=1, high=600),
+        fetch_max_mb=_int("QABOT_FETCH_MAX_MB", get("QABOT_FETCH_MAX_MB"), 10, low=1, high=1024),
+        fetch_delay=_int("QABOT_FETCH_DELAY", get("QABOT_FETCH_DELAY"), 1, low=0, high=600),
+        refresh_minutes=_int("QABOT_REFRESH_MINUTES", get("QABOT_REFRESH_MINUTES"), 0, low=0, high=7 * 24 * 60),
     )
 
 
