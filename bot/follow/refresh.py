@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,9 +18,10 @@ from index.storage import companion_path, file_lock
 from .articles import Article, NotAnArticle, article_file, extract_article, save_article
 from .feeds import Entry, Feed, FeedError, parse_feed
 from .fetch import Fetcher, FetchError, checked_url
-from .state import ArticleState, FeedState, FollowError, load_state, save_state
+from .state import ArticleState, FeedState, FollowError, FollowState, load_state, save_state
 
 Notify = Callable[[str], None]
+SAVE_EVERY = 50  # articles between two saves of the state during a refresh
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,14 @@ class RefreshReport:
     unchanged: int  # conditional GETs answered 304
     warnings: tuple[str, ...]
     rebuilt: bool
+    rebuild_seconds: float = 0.0  # the rebuild's wall time (0 when nothing changed)
 
     def summary(self) -> str:
         """One line for people."""
         added = sum(not c.corrected for c in self.changes)
         corrected = len(self.changes) - added
-        rebuilt = "; index rebuilt" if self.rebuilt else ("; index unchanged" if not self.changes else "")
+        rebuilt = f"; index rebuilt in {self.rebuild_seconds:.1f} s" if self.rebuilt else (
+            "; index unchanged" if not self.changes else "; the rebuild failed, the previous index serves")
         problems = f", {len(self.warnings)} problem(s)" if self.warnings else ""
         return (
             f"Refresh: {added} new article(s), {corrected} corrected, {self.fetched} page(s) fetched, "
@@ -125,33 +129,32 @@ async def fetch_article(fetcher: Fetcher, url: str, known: ArticleState | None =
 
 
 def keep_article(
-    index: Path, seed: Sequence[Path], article: Article, feed: str | None = None, lastmod: str | None = None
-) -> Change | None:
-    """Save `article` into the documents folder and the state; the Change, or None when its text
-    is what the archive already holds."""
-    state = load_state(index)
+    state: FollowState, folder: Path, article: Article, feed: str | None = None, lastmod: str | None = None
+) -> tuple[FollowState, Change | None]:
+    """Save `article` under the documents folder `folder`: the state that records it, and the
+    Change (None when its text is what the archive already holds)."""
     known = state.article(article.url)
     if known is not None and known.digest == article.digest:
-        save_state(index, state.with_article(replace(
-            known, lastmod=lastmod or known.lastmod, etag=article.etag, last_modified=article.last_modified
-        )))
-        return None
-    path = Path(known.file) if known is not None else article_file(articles_folder(index, seed), article.url)
+        same = replace(known, lastmod=lastmod or known.lastmod, etag=article.etag,
+                       last_modified=article.last_modified)
+        return state.with_article(same), None
+    path = Path(known.file) if known is not None else article_file(folder, article.url)
     updated = None if known is None else (article.modified or today())
     save_article(path, article, updated)
-    save_state(index, state.with_article(ArticleState(
+    kept = ArticleState(
         url=article.url, link=article.link, file=path.as_posix(), digest=article.digest,
         first_seen=known.first_seen if known else today(), updated=updated,
         feed=feed or (known.feed if known else None), lastmod=lastmod,
         etag=article.etag, last_modified=article.last_modified,
-    )))
-    return Change(article.url, article.title, corrected=known is not None)
+    )
+    return state.with_article(kept), Change(article.url, article.title, corrected=known is not None)
 
 
 def add_article(index: Path, seed: Sequence[Path], article: Article, notify: Notify) -> Change | None:
     """Add one article (an editor's link) and rebuild; None when the archive already holds its text."""
     with follow_lock(index):
-        change = keep_article(index, seed, article)
+        state, change = keep_article(load_state(index), articles_folder(index, seed), article)
+        save_state(index, state)
         if change is not None:
             rebuild(index, seed, notify)
     return change
@@ -168,6 +171,7 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
     state = load_state(index)
     if not state.feeds:
         raise FollowError("no feed is followed; add one with `qabot follow URL`")
+    folder = articles_folder(index, seed)
     changes: list[Change] = []
     warnings: list[str] = []
     counts = {"fetched": 0, "unchanged": 0}
@@ -192,8 +196,8 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
             warn(f"feed {feed_state.url}: {err}")
             continue
         complete = True
-        for entry in entries:
-            known = load_state(index).article(entry.link)
+        for n, entry in enumerate(entries, start=1):
+            known = state.article(entry.link)
             if known is not None and entry.updated is not None and known.lastmod == entry.updated:
                 continue  # the feed says it did not change
             try:
@@ -204,17 +208,23 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
                 continue
             if article is None:
                 counts["unchanged"] += 1
+                if known is not None:
+                    state = state.with_article(replace(known, lastmod=entry.updated))
                 continue
             counts["fetched"] += 1
-            change = keep_article(index, seed, article, feed_state.url, entry.updated)
+            state, change = keep_article(state, folder, article, feed_state.url, entry.updated)
             if change is not None:
                 changes.append(change)
+            if n % SAVE_EVERY == 0:
+                save_state(index, state)  # an interrupted first refresh of a big feed keeps its work
         if complete:
             # Only a feed whose every article was had is not fetched again while it is unchanged.
-            done = replace(feed_state, etag=page.etag, last_modified=page.last_modified)
-            save_state(index, load_state(index).with_feed(done))
+            state = state.with_feed(replace(feed_state, etag=page.etag, last_modified=page.last_modified))
+        save_state(index, state)
+    started = time.perf_counter()
     rebuilt = bool(changes) and await asyncio.to_thread(rebuild, index, seed, notify)
-    return RefreshReport(tuple(changes), counts["fetched"], counts["unchanged"], tuple(warnings), rebuilt)
+    seconds = time.perf_counter() - started if changes else 0.0
+    return RefreshReport(tuple(changes), counts["fetched"], counts["unchanged"], tuple(warnings), rebuilt, seconds)
 
 
 async def _entries(fetcher: Fetcher, feed: Feed, warn: Notify) -> list[Entry]:
