@@ -174,7 +174,7 @@ class Gate:
 
 
 class Answerer:
-    """Answers questions from one index; the index can be swapped while questions are answered."""
+    """Answers questions from one index (bot/service.py serves a new Answerer when it reloads)."""
 
     def __init__(
         self,
@@ -189,10 +189,9 @@ class Answerer:
         # True: the bundled encoder if installed; None/False: BM25 alone.
         self.encoder: Encoder | None = default_encoder() if encoder is True else (encoder or None)
 
-    def pinned(self) -> Answerer:
-        """An Answerer with these settings over the index as it is now (a reload swapping
-        self.index cannot change the index an answer's buttons read)."""
-        return Answerer(self.index, self.ranking, self.gate, self.encoder or False)
+    def over(self, index: Index) -> Answerer:
+        """An Answerer with these settings over another index."""
+        return Answerer(index, self.ranking, self.gate, self.encoder or False)
 
     def mode(self) -> str:
         """One line saying how answers are ranked, and why not semantically when they are not."""
@@ -219,7 +218,7 @@ class Answerer:
         """The best `k` passages for `question` (k is capped at MAX_RESULTS). With `gate` off, an
         answer is given whenever any passage matches (benchmarks measure ranking that way).
         `context`: the chat's previous question (followup.py), used when this one leans on it."""
-        index = self.index  # one read: a reload swapping self.index mid-answer cannot mix indexes
+        index = self.index
         if not isinstance(question, str):
             raise TypeError(f"answer() takes a str question, not {type(question).__name__}")
         k = max(1, min(int(k), MAX_RESULTS))
@@ -252,7 +251,7 @@ class Answerer:
         terms = query.terms
         if not terms:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
-        encoder = _reranker(index, self.encoder)  # the local index: a reload may swap self.index
+        encoder = _reranker(index, self.encoder)
         wanted = expected_type(cleaned)
         acronym = asked_expansion(cleaned)
         # Reranking, an answer type or an acronym's expansion look past the first k passages.

@@ -13,11 +13,10 @@ from index.__main__ import DOCS_HELP, ENGINE_HELP, OUT_HELP
 from index.build import ENGINES, recorded_roots
 from index.storage import index_paths
 
-from .config import ConfigError, Settings, load_settings
+from .config import Settings, load_settings
+from .errors import EXIT_USAGE, ConfigError, QabotError, StartError
 from .follow.commands import add_commands as add_follow_commands
-from .follow.state import FollowError
 
-EXIT_USAGE = 2
 EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
 
 
@@ -76,12 +75,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The interactive console; it picks up a rebuilt index before the next question."""
     from .console import chat
-    from .reloader import IndexReloader
+    from .service import Service
 
     answerer = _answerer(settings, args.index, args.quiet)
     _notify(answerer.mode())
-    reloader = IndexReloader(answerer, args.index or settings.index_path)
-    return chat(answerer, args.top_k or settings.top_k, reloader=reloader)
+    service = Service(answerer, args.index or settings.index_path)
+    return chat(answerer, args.top_k or settings.top_k, service=service)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -117,8 +116,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return run_beir(args.beir, index_path, sys.stdout, settings.semantic)
         except FileNotFoundError as err:
-            print(f"qabot eval: {err}", file=sys.stderr)
-            return EXIT_USAGE
+            raise QabotError(f"eval: {err}", EXIT_USAGE) from None
     if args.loao:
         return _loao(args, settings)
     from .evaluate import run_eval
@@ -156,11 +154,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot."""
     try:
-        from .telegram_app import run_bot
+        from .telegram.app import run_bot, webhook
     except ImportError:
-        print("qabot: the Telegram front end is not installed in this build", file=sys.stderr)
-        return EXIT_USAGE
-    return run_bot(settings, args)
+        raise StartError("the Telegram front end is not installed in this build", EXIT_USAGE) from None
+    hook = webhook(
+        settings, getattr(args, "webhook_url", None), getattr(args, "listen", None), getattr(args, "port", None)
+    )
+    run_bot(settings, hook)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,11 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, settings)
     except ConfigError as err:
         print(f"qabot: configuration error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return err.exit_code
+    except QabotError as err:
+        print(f"qabot: {err}", file=sys.stderr)
+        return err.exit_code
     except IndexCorruptError as err:
         print(f"qabot: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except (QabotIndexError, FollowError) as err:
+        return EXIT_USAGE  # rebuilding is the fix: the same command fails until then
+    except QabotIndexError as err:
         print(f"qabot: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -11,13 +11,10 @@ from dotenv import dotenv_values
 
 from index.build import DEFAULT_DOCS, DEFAULT_INDEX
 
+from .errors import ConfigError
 from .logsafe import RedactingFilter, secret_parts
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-
-
-class ConfigError(Exception):
-    """A configuration value that cannot be used; the message names the variable."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from typing import TextIO
 
 from .answer import MAX_RESULTS, NO_QUESTION, Answer, Answerer
 from .followup import Conversation
-from .reloader import IndexReloader
 from .render import citation_line, section_to_terminal, to_json, to_terminal, wrap
+from .service import Service
 
 HISTORY_FILE = Path.home() / ".qabot_history"
 HELP = """Type a question and press Enter. Commands:
@@ -66,6 +66,7 @@ class Chat:
         self.bold = out.isatty()
         self.width = width
         self.answer: Answer | None = None
+        self.answered_by = answerer  # a reload between lines must not change what :src and :why read
         self.shown = 0
         self.conversation = Conversation()  # follow-ups ("and why?") read against the last answer
 
@@ -76,6 +77,7 @@ class Chat:
             return True
         if text.startswith(":"):
             return self._command(text)
+        self.answered_by = self.answerer
         self.answer = self.answerer.answer(text, MAX_RESULTS, context=self.conversation.context())
         self.conversation.record(self.answer)
         self.shown = 0
@@ -129,7 +131,7 @@ class Chat:
             self._print(f"There is no result {rank} on screen; {choose}.")
             return
         result = self.answer.results[rank - 1]
-        section = self.answerer.section(result.passage_id)
+        section = self.answered_by.section(result.passage_id)
         self._print(section_to_terminal(section, rank, self.width))
 
     def _why(self) -> None:
@@ -148,7 +150,7 @@ class Chat:
         lines.append(f"Confidence: {answer.confidence:.2f} (share of the question's weight the top passage covers)")
         results = answer.results[: max(self.shown, 1)]
         if not results:
-            results = self.answerer.answer(answer.question, CLOSEST, gate=False).results
+            results = self.answered_by.answer(answer.question, CLOSEST, gate=False).results
             lines.append(
                 "Closest passages (too weak to answer with):" if results else "No passage holds any of these words."
             )
@@ -169,7 +171,7 @@ def chat(
     k: int,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
-    reloader: IndexReloader | None = None,
+    service: Service | None = None,
 ) -> int:
     """Run the REPL until :quit, Ctrl-D or Ctrl-C; a rebuilt index is picked up between lines."""
     session = Chat(answerer, k, out, terminal_width(out))
@@ -185,10 +187,11 @@ def chat(
                 break
             if not interactive and line == "":
                 break
-            if reloader is not None:
+            if service is not None:
                 # Checked between lines, not by a thread, so a notice never cuts into typing.
-                change = reloader.check()
+                change = service.check()
                 if change is not None:
+                    session.answerer = service.answerer
                     out.write(f"({change[1]})\n")
             if not session.handle(line):
                 break

@@ -12,9 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index import Index
-
-from .answer import Answer
+from .answer import Answer, Answerer
 
 DEFAULT_MAX_SETS = 1000
 DEFAULT_MAX_AGE = 24 * 3600.0
@@ -26,7 +24,7 @@ class ResultSet:
     """One question's ranked results, kept for its buttons."""
 
     answer: Answer
-    index: Index  # the index that answered: the section buttons read the same passages after a /reload
+    answerer: Answerer  # the one that answered: section buttons read the same index after a reload
     created: float
 
 
@@ -48,7 +46,7 @@ class ResultStore:
         self._clock = clock
         self._sets: OrderedDict[str, ResultSet] = OrderedDict()
 
-    def put(self, answer: Answer, index: Index) -> str:
+    def put(self, answer: Answer, answerer: Answerer) -> str:
         """Keep `answer` and return the key its buttons carry."""
         now = self._clock()
         self._expire(now)
@@ -57,7 +55,7 @@ class ResultStore:
         key = secrets.token_urlsafe(KEY_BYTES)
         while key in self._sets:
             key = secrets.token_urlsafe(KEY_BYTES)
-        self._sets[key] = ResultSet(answer, index, now)
+        self._sets[key] = ResultSet(answer, answerer, now)
         return key
 
     def get(self, key: str) -> ResultSet | None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Answerer
 from bot.render import BOLD, RESET, section_to_terminal, to_json, to_terminal
-from bot.telegram_html import inline_html, page_count, section_to_html, to_html
+from bot.telegram.html import inline_html, page_count, section_to_html, to_html
 from tests.emulator import check_telegram_html, utf16_len
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import ANSWERED, Answerer
 from bot.console import chat
-from bot.reloader import IndexReloader
+from bot.service import Service
 from index import build_index, load_index
 
 
@@ -31,7 +31,7 @@ def test_questions_asked_during_reloads_are_all_answered(tmp_path: Path, engine:
     out = tmp_path / "index.json"
     build_index([old], out, engine=engine)
     answerer = Answerer(load_index(out))
-    reloader = IndexReloader(answerer, out)
+    service = Service(answerer, out)
     stop = threading.Event()
     failures: list[BaseException] = []
     answered: list[str] = []
@@ -39,7 +39,7 @@ def test_questions_asked_during_reloads_are_all_answered(tmp_path: Path, engine:
     def ask() -> None:
         while not stop.is_set():
             try:
-                answer = answerer.answer("What did the committee discuss about the harbour budget?")
+                answer = service.answerer.answer("What did the committee discuss about the harbour budget?")
                 assert answer.status == ANSWERED
                 answered.append(answer.results[0].citation.doc_id)
             except BaseException as err:  # noqa: BLE001 - collected for the test thread
@@ -52,7 +52,7 @@ def test_questions_asked_during_reloads_are_all_answered(tmp_path: Path, engine:
     results = []
     for round_ in range(6):
         build_index([new if round_ % 2 == 0 else old], out, engine=engine)
-        results.append(reloader.check())
+        results.append(service.check())
     stop.set()
     for t in askers:
         t.join()
@@ -67,20 +67,20 @@ def test_an_index_that_fails_to_load_is_refused_and_the_old_keeps_serving(
     out = tmp_path / "index.json"
     build_index([_docs(tmp_path / "docs", "ferry", 3)], out)
     answerer = Answerer(load_index(out))
-    reloader = IndexReloader(answerer, out)
+    service = Service(answerer, out)
     out.write_text('{"format": "qabot-index", "version": 1, "half":', encoding="utf-8")
-    ok, message = reloader.reload()
+    ok, message = service.reload()
     assert not ok and "kept the current index" in message
     assert "did not load" in caplog.text
-    assert answerer.answer("ferry budget").status == ANSWERED
-    assert reloader.check() is None  # the broken file is not retried until it changes again
+    assert service.answerer.answer("ferry budget").status == ANSWERED
+    assert service.check() is None  # the broken file is not retried until it changes again
 
 
 def test_long_running_chat_picks_up_a_rebuilt_index(tmp_path: Path) -> None:
     out = tmp_path / "index.json"
     build_index([_docs(tmp_path / "a", "ferry", 2)], out)
     answerer = Answerer(load_index(out))
-    reloader = IndexReloader(answerer, out)
+    service = Service(answerer, out)
 
     class Rebuilding(io.StringIO):
         """stdin whose second line arrives after a rebuild, as when someone rebuilds meanwhile."""
@@ -96,7 +96,7 @@ def test_long_running_chat_picks_up_a_rebuilt_index(tmp_path: Path) -> None:
             return line
 
     shown = io.StringIO()
-    chat(answerer, 3, stdin=Rebuilding(), out=shown, reloader=reloader)
+    chat(answerer, 3, stdin=Rebuilding(), out=shown, service=service)
     text = shown.getvalue()
     assert "could not find" in text.split("reloaded")[0]
     assert "reloaded" in text and "Tram report" in text.split("reloaded")[1]

@@ -67,20 +67,20 @@ def test_flood_limit_rejects_nonsense(limit: int, window: float) -> None:
 def test_result_store_is_bounded_in_number(answerer: Answerer) -> None:
     store = ResultStore(max_sets=3, max_age=60.0)
     answer = answerer.answer("police")
-    keys = [store.put(answer, answerer.index) for _ in range(5)]
+    keys = [store.put(answer, answerer) for _ in range(5)]
     assert len(store) == 3
     assert store.get(keys[0]) is None and store.get(keys[1]) is None
     kept = store.get(keys[4])
-    assert kept is not None and kept.answer is answer and kept.index is answerer.index
+    assert kept is not None and kept.answer is answer and kept.answerer is answerer
     assert all(len(f"s:{k}:99".encode()) <= 64 for k in keys)  # callback data stays tiny
 
 
 def test_result_store_is_bounded_in_age(answerer: Answerer) -> None:
     clock = Clock()
     store = ResultStore(max_sets=100, max_age=60.0, clock=clock)
-    old = store.put(answerer.answer("police"), answerer.index)
+    old = store.put(answerer.answer("police"), answerer)
     clock.now += 30
-    young = store.put(answerer.answer("ICE"), answerer.index)
+    young = store.put(answerer.answer("ICE"), answerer)
     clock.now += 31
     assert store.get(old) is None
     assert store.get(young) is not None
@@ -130,7 +130,7 @@ def test_example_questions_are_answered_by_different_passages(answerer: Answerer
 
 
 def test_the_telegram_renderer_does_not_need_python_telegram_bot() -> None:
-    code = "import sys, bot.telegram_html; sys.exit('telegram' in sys.modules)"
+    code = "import sys, bot.telegram.html; sys.exit('telegram' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
 
 

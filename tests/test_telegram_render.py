@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.answer import ANSWERED, Answerer, Citation, Result
-from bot.telegram_html import (
+from bot.telegram.html import (
     MAX_UTF16,
     Rendered,
     citation_html,

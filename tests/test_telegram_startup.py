@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, api_url, load_settings
+from bot.config import api_url, load_settings
+from bot.errors import ConfigError
 from tests.emulator import BotApiEmulator
 from tests.emulator.server import CONFLICT_POLLING
 from tests.telegram_support import (

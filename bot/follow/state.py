@@ -9,11 +9,13 @@ from typing import Any
 
 from index.storage import companion_path, write_json
 
+from ..errors import QabotError
+
 STATE_FILE = "follow.json"
 STATE_VERSION = 1
 
 
-class FollowError(Exception):
+class FollowError(QabotError):
     """A follow / refresh / forget request that cannot be done; the message says what to do."""
 
 

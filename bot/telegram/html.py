@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from index import DocumentInfo
 
-from .answer import ANSWERED, SMALL_TALK, Answer, Citation, Result, Section
-from .render import citation_line, plural
+from ..answer import ANSWERED, SMALL_TALK, Answer, Citation, Result, Section
+from ..render import citation_line, plural
 
 MAX_UTF16 = 4096  # Telegram's limit for one message's text, after entities are parsed
 LONG_PASSAGE = 300  # passages longer than this (characters shown) fold into an expandable quote
