@@ -5,26 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING
 
 from ..config import Settings
 from .state import FollowError, load_state
 
 # The commands import httpx and feedparser when they run: `qabot ask` should not pay for them.
-if TYPE_CHECKING:
-    from .fetch import FetchPolicy
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The fetcher's limits from the settings."""
-    from .fetch import FetchPolicy
-
-    return FetchPolicy(
-        allow=settings.fetch_allow,
-        timeout=float(settings.fetch_timeout),
-        max_bytes=settings.fetch_max_mb * 1024 * 1024,
-        delay=float(settings.fetch_delay),
-    )
 
 
 def _notify(message: str) -> None:
@@ -33,7 +18,7 @@ def _notify(message: str) -> None:
 
 def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
     """Follow a feed, list the followed ones, or stop following one."""
-    from .fetch import Fetcher
+    from .fetch import Fetcher, fetch_policy
     from .refresh import follow, unfollow
 
     index = settings.index_path
@@ -65,7 +50,7 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch what is new or corrected in the followed feeds and rebuild the index."""
-    from .fetch import Fetcher
+    from .fetch import Fetcher, fetch_policy
     from .refresh import refresh
 
     async def run() -> str:

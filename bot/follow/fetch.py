@@ -22,6 +22,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
+from ..config import Settings
+
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_SECONDS = 3600.0  # how long a host's robots.txt is trusted before it is fetched again
@@ -61,6 +63,16 @@ class FetchPolicy:
     max_bytes: int = 10 * 1024 * 1024
     delay: float = 1.0  # seconds between two requests to the same host
     user_agent: str = field(default_factory=_user_agent)
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The fetcher's limits from the settings."""
+    return FetchPolicy(
+        allow=settings.fetch_allow,
+        timeout=float(settings.fetch_timeout),
+        max_bytes=settings.fetch_max_mb * 1024 * 1024,
+        delay=float(settings.fetch_delay),
+    )
 
 
 @dataclass(frozen=True)

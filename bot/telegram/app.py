@@ -29,11 +29,12 @@ from index import load_or_build
 from ..answer import Answerer
 from ..config import DEFAULT_API_URL, Settings
 from ..errors import EXIT_USAGE, ConfigError, StartError
+from ..follow.fetch import Fetcher, fetch_policy
 from ..logsafe import RedactingFilter, secret_parts, setup_logging
 from ..ratelimit import FloodLimit
 from ..results_store import ResultStore
 from ..service import Service
-from . import callbacks, handlers
+from . import archive, callbacks, handlers
 from .errors import error_handler
 from .inline import inline_question
 from .pacing import ChatPacedRateLimiter
@@ -97,6 +98,7 @@ def build_application(settings: Settings, service: Service) -> Application:
         results=ResultStore(settings.result_sets, settings.result_age),
         questions=FloodLimit(settings.rate_limit, 60.0),
         inline=FloodLimit(settings.rate_limit * 3, 60.0),
+        fetcher=Fetcher(fetch_policy(settings)),
     )
     message = filters.UpdateType.MESSAGE
     application.add_handler(TypeHandler(Update, handlers.allowlist_gate), group=-1)
@@ -106,10 +108,15 @@ def build_application(settings: Settings, service: Service) -> Application:
         ("sources", handlers.sources_command),
         ("ask", handlers.ask_command),
         ("reload", handlers.reload_command),
+        ("add", archive.add_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=message))
     # A photo or file with a caption is asked like a text: the caption is the question.
     asked = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
+    # Before questions: a private message that is only a link is an article offered for the archive.
+    application.add_handler(
+        MessageHandler(message & filters.ChatType.PRIVATE & filters.Regex(archive.LINK), archive.link_message)
+    )
     application.add_handler(
         MessageHandler(message & filters.ChatType.PRIVATE & asked, handlers.question_message)
     )
@@ -127,6 +134,7 @@ def build_application(settings: Settings, service: Service) -> Application:
         (callbacks.SECTION, handlers.section_button),
         (callbacks.EXAMPLE, handlers.example_button),
         (callbacks.SOURCES, handlers.sources_button),
+        (callbacks.ADD, archive.add_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=callbacks.pattern(kind)))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
@@ -223,6 +231,7 @@ async def _post_init(application: Application) -> None:
     await asyncio.to_thread(index.warm_up)
     # A rebuilt index (`qabot index` run beside the bot) is picked up without a restart.
     service.start()
+    archive.schedule_refresh(application)
     log.info(
         "@%s is answering from %d document(s), %d passages",
         application.bot.username,
@@ -235,3 +244,4 @@ async def _post_stop(application: Application) -> None:
     """Shutdown work: stop watching the index."""
     log.info("stopping")
     await asyncio.to_thread(application.bot_data[STATE].service.stop)
+    await application.bot_data[STATE].fetcher.close()

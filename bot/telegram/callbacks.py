@@ -12,8 +12,9 @@ PAGE = "p"  # "More results" / "« Previous" / "« Back to results": key = resul
 SECTION = "s"  # "Section [n]": key = result set, number = the result's place in it
 EXAMPLE = "q"  # an example question from /start: key = its number
 SOURCES = "o"  # a /sources page: key = the offset of its first document
+ADD = "a"  # "Add to the archive" (number 1) / "Cancel" (0) under an editor's link: key = the proposal
 
-_DATA = re.compile(r"([psqo]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+_DATA = re.compile(r"([psqoa]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
 
 
 @dataclass(frozen=True)

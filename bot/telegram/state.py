@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from telegram.ext import ContextTypes
 
 from ..config import Settings
+from ..follow.fetch import Fetcher
+from ..follow.pending import Proposals
 from ..ratelimit import FloodLimit
 from ..results_store import ResultStore
 from ..service import Service
@@ -24,6 +26,8 @@ class BotState:
     results: ResultStore
     questions: FloodLimit
     inline: FloodLimit
+    fetcher: Fetcher  # fetches editors' links and the followed feeds
+    proposals: Proposals = field(default_factory=Proposals)  # editors' links awaiting their confirmation
     conflict_logged: float | None = None
 
     @property
