@@ -18,7 +18,7 @@ from bot.follow.refresh import RefreshReport, follow, forget, refresh, today
 from bot.follow.state import FollowError, load_state
 from bot.render import sources_to_terminal, to_terminal
 from index import build_index, load_index
-from index.storage import index_paths
+from index.storage import index_paths, rebuild_lock
 from tests.site_support import PRIVATE_HOST, SITE_HOST, LoopbackOnly, NewsSite, Story, stub_resolver
 from tests.test_cli import run as run_qabot
 
@@ -178,6 +178,13 @@ def test_an_article_dropped_by_the_feed_stays_until_forgotten(index: Path, site:
     assert url not in {d.url for d in load_index(index).documents} and not saved.exists()
     with pytest.raises(FollowError, match="no fetched article"):
         forget(index, [], url, lambda _: None)
+    # Forgotten while its feed still lists it: the next refresh leaves it out.
+    site.stories = stories()
+    before = len(site.hits)
+    report = run_refresh(index)
+    assert "/feed.xml" in site.paths()[before:] and "/news/orchard" not in site.paths()[before:]
+    assert report.changes == ()
+    assert url not in {d.url for d in load_index(index).documents}
 
 
 @pytest.mark.parametrize(
@@ -215,6 +222,20 @@ def test_a_malformed_feed_is_one_warning_and_the_other_feed_is_read(index: Path,
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith(f"warning: feed {site.base}/feed.xml: not an RSS/Atom feed or sitemap (")
     assert [c.title for c in report.changes] == ["New ferry links the islands"]
+
+
+def test_a_failed_rebuild_keeps_the_old_index_and_the_next_refresh_builds(index: Path, site: NewsSite) -> None:
+    follow_all(index, site)
+    notes: list[str] = []
+    with rebuild_lock(index):  # another rebuild holds the index: this one fails
+        report = run_refresh(index, notes)
+    assert len(report.changes) == 4 and not report.rebuilt and "the rebuild failed" in report.summary()
+    assert any("answering from the previous index" in n for n in notes)
+    assert {d.doc_id for d in load_index(index).documents} == {"council.txt"}
+    report = run_refresh(index)  # the feeds answer 304, but the saved articles are still to index
+    assert report.changes == () and report.rebuilt
+    assert "Cape Harrow" in ask(index, "Who kept the lamp at Cape Harrow?")
+    assert not run_refresh(index).rebuilt
 
 
 def test_a_failed_article_is_fetched_again_next_time(index: Path, site: NewsSite) -> None:

@@ -173,7 +173,7 @@ class Fetcher:
         for _ in range(MAX_REDIRECTS + 1):
             parts = _checked_url(url)
             # The address first: a redirect to a private address is named as such, not as robots.txt.
-            await self._address((parts.hostname or "").lower(), parts.port or 80)
+            await self._address((parts.hostname or "").lower(), _port(parts))
             await self._check_robots(parts)
             page_or_next = await self._hop(parts, headers, self.policy.max_bytes)
             if isinstance(page_or_next, Page):
@@ -184,7 +184,7 @@ class Fetcher:
     async def _hop(self, parts: urllib.parse.SplitResult, headers: dict[str, str], limit: int) -> Page | str:
         """One request: the Page, or the URL a redirect points to."""
         host = (parts.hostname or "").lower()
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = _port(parts)
         address = await self._address(host, port)
         turn = self._turns.setdefault(host, _HostTurn())
         async with turn.lock:
@@ -222,6 +222,7 @@ class Fetcher:
                 body = await _read_limited(response, limit)
         finally:
             await response.aclose()
+            self._client.cookies.clear()  # a crawler keeps no sessions, and sites must not share cookies
         return Page(
             url=parts.geturl(), status=response.status_code, body=body,
             etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
@@ -275,6 +276,10 @@ class Fetcher:
         rules = urllib.robotparser.RobotFileParser(url)
         rules.parse(page.body.decode("utf-8", "replace").splitlines())
         return rules
+
+
+def _port(parts: urllib.parse.SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _checked_url(url: str) -> urllib.parse.SplitResult:

@@ -48,8 +48,12 @@ class RefreshReport:
         """One line for people."""
         added = sum(not c.corrected for c in self.changes)
         corrected = len(self.changes) - added
-        rebuilt = f"; index rebuilt in {self.rebuild_seconds:.1f} s" if self.rebuilt else (
-            "; index unchanged" if not self.changes else "; the rebuild failed, the previous index serves")
+        if self.rebuilt:
+            rebuilt = f"; index rebuilt in {self.rebuild_seconds:.1f} s"
+        elif self.rebuild_seconds:
+            rebuilt = "; the rebuild failed, the previous index serves (the next refresh tries again)"
+        else:
+            rebuilt = "; index unchanged"
         problems = f", {len(self.warnings)} problem(s)" if self.warnings else ""
         return (
             f"Refresh: {added} new article(s), {corrected} corrected, {self.fetched} page(s) fetched, "
@@ -113,7 +117,7 @@ def forget(index: Path, seed: Sequence[Path], url: str, notify: Notify) -> Artic
                 f"no fetched article has the link {url} (`qabot sources` shows each document's link)"
             )
         Path(article.file).unlink(missing_ok=True)
-        save_state(index, state.without_article(article.url))
+        save_state(index, replace(state.without_article(article.url), unbuilt=True))
         rebuild(index, seed, notify)
     return article
 
@@ -153,8 +157,9 @@ def keep_article(
 def add_article(index: Path, seed: Sequence[Path], article: Article, notify: Notify) -> Change | None:
     """Add one article (an editor's link) and rebuild; None when the archive already holds its text."""
     with follow_lock(index):
-        state, change = keep_article(load_state(index), articles_folder(index, seed), article)
-        save_state(index, state)
+        state = load_state(index).remembered(article.url).remembered(article.link)
+        state, change = keep_article(state, articles_folder(index, seed), article)
+        save_state(index, replace(state, unbuilt=state.unbuilt or change is not None))
         if change is not None:
             rebuild(index, seed, notify)
     return change
@@ -197,6 +202,8 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
             continue
         complete = True
         for n, entry in enumerate(entries, start=1):
+            if entry.link in state.forgotten:
+                continue  # `qabot forget`: an editor took it out
             known = state.article(entry.link)
             if known is not None and entry.updated is not None and known.lastmod == entry.updated:
                 continue  # the feed says it did not change
@@ -212,9 +219,12 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
                     state = state.with_article(replace(known, lastmod=entry.updated))
                 continue
             counts["fetched"] += 1
+            if article.url in state.forgotten:
+                continue
             state, change = keep_article(state, folder, article, feed_state.url, entry.updated)
             if change is not None:
                 changes.append(change)
+                state = replace(state, unbuilt=True)
             if n % SAVE_EVERY == 0:
                 save_state(index, state)  # an interrupted first refresh of a big feed keeps its work
         if complete:
@@ -222,8 +232,9 @@ async def _refresh(index: Path, seed: Sequence[Path], fetcher: Fetcher, notify: 
             state = state.with_feed(replace(feed_state, etag=page.etag, last_modified=page.last_modified))
         save_state(index, state)
     started = time.perf_counter()
-    rebuilt = bool(changes) and await asyncio.to_thread(rebuild, index, seed, notify)
-    seconds = time.perf_counter() - started if changes else 0.0
+    # Also when nothing is new but a failed rebuild left saved articles out of the index.
+    rebuilt = state.unbuilt and await asyncio.to_thread(rebuild, index, seed, notify)
+    seconds = time.perf_counter() - started if state.unbuilt else 0.0
     return RefreshReport(tuple(changes), counts["fetched"], counts["unchanged"], tuple(warnings), rebuilt, seconds)
 
 
@@ -251,7 +262,10 @@ def rebuild(index: Path, seed: Sequence[Path], notify: Notify) -> bool:
     except QabotIndexError as err:
         notify(f"warning: the index could not be built ({err})")
         return False
-    return built.fingerprint == fingerprint([Path(r) for r in built.roots])
+    if built.fingerprint != fingerprint([Path(r) for r in built.roots]):
+        return False  # load_or_build said why, and kept the previous index
+    save_state(index, replace(load_state(index), unbuilt=False))
+    return True
 
 
 def _url(url: str) -> str:

@@ -51,6 +51,8 @@ class FollowState:
 
     feeds: tuple[FeedState, ...] = ()
     articles: tuple[ArticleState, ...] = field(default_factory=tuple)
+    forgotten: tuple[str, ...] = ()  # links (and canonical URLs) a refresh does not fetch again
+    unbuilt: bool = False  # saved articles the index does not hold yet (the last rebuild failed)
 
     def feed(self, url: str) -> FeedState | None:
         """The followed feed with this URL."""
@@ -77,8 +79,18 @@ class FollowState:
         return replace(self, feeds=tuple(f for f in self.feeds if f.url != url))
 
     def without_article(self, url: str) -> FollowState:
-        """This state without the article `url`."""
-        return replace(self, articles=tuple(a for a in self.articles if a.url != url))
+        """This state without the article `url`, which refreshes leave out from now on."""
+        gone = self.article(url)
+        links = (gone.url, gone.link) if gone is not None else (url,)
+        return replace(
+            self,
+            articles=tuple(a for a in self.articles if a is not gone),
+            forgotten=(*self.forgotten, *(x for x in dict.fromkeys(links) if x not in self.forgotten)),
+        )
+
+    def remembered(self, url: str) -> FollowState:
+        """This state with `url` no longer forgotten (an editor added it again)."""
+        return replace(self, forgotten=tuple(x for x in self.forgotten if x != url))
 
 
 def state_path(index: Path) -> Path:
@@ -99,7 +111,10 @@ def load_state(index: Path) -> FollowState:
         if data.get("version") != STATE_VERSION:
             raise ValueError(f"version {data.get('version')!r}")
         return FollowState(
-            tuple(FeedState(**f) for f in data["feeds"]), tuple(ArticleState(**a) for a in data["articles"])
+            tuple(FeedState(**f) for f in data["feeds"]),
+            tuple(ArticleState(**a) for a in data["articles"]),
+            tuple(str(x) for x in data.get("forgotten", ())),
+            bool(data.get("unbuilt", False)),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise FollowError(f"{path} is damaged ({err}); move it away to start again") from None
@@ -111,4 +126,6 @@ def save_state(index: Path, state: FollowState) -> None:
         "version": STATE_VERSION,
         "feeds": [asdict(f) for f in state.feeds],
         "articles": [asdict(a) for a in state.articles],
+        "forgotten": list(state.forgotten),
+        "unbuilt": state.unbuilt,
     })
