@@ -188,3 +188,11 @@ def test_links_that_cannot_be_added_get_a_clear_reply(
     answer = ask(emu, text.format(port=site.port), user)
     assert reply.format(port=site.port) in answer["text"]
     assert "reply_markup" not in answer
+
+
+def test_add_in_a_group_asks_for_a_private_chat(emu: BotApiEmulator, site: NewsSite, since: int) -> None:
+    start = last_call_index(emu)
+    emu.user_sends(f"/add http://127.0.0.1:{site.port}/news/bridge", user_id=EDITOR, chat_id=-1500,
+                   chat_type="group")
+    answer = emu.wait_for_bot_message(-1500, timeout=30, after_call_index=start)
+    assert answer["text"].startswith("Please send me the link in a private chat")

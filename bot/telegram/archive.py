@@ -9,6 +9,7 @@ import logging
 from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
 from index import QabotIndexError
@@ -30,6 +31,7 @@ ONLY_EDITORS = "Sorry, only editors can add articles. You can ask me questions a
 ADD_USAGE = "Send /add with the article's link, for example: /add https://example.com/news/a-story"
 ADD = "Add to the archive"
 CANCEL = "Cancel"
+PRIVATE_ONLY = "Please send me the link in a private chat: the preview is for your eyes."
 GONE = "This link has expired, or it was sent by another editor. Please send it again."
 FIRST_REFRESH_SECONDS = 5.0  # after start: an archive that was offline catches up at once
 PREVIEW_PARAGRAPHS = 3
@@ -81,6 +83,9 @@ async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, url: str)
     if user is None or chat is None or user.id not in st.settings.admin_ids:
         log.info("refused an article link from a user who is not an editor")
         await reply(update, context, text(ONLY_EDITORS))
+        return
+    if chat.type != ChatType.PRIVATE:
+        await reply(update, context, text(PRIVATE_ONLY))
         return
     if not url:
         await reply(update, context, text(ADD_USAGE))
