@@ -14,7 +14,14 @@ import pytest
 from index import build_index
 from tests.emulator import BotApiEmulator
 from tests.site_support import NewsSite, Story
-from tests.telegram_support import TOKEN, BotProcess, assert_valid_output, last_call_index, launch_bot
+from tests.telegram_support import (
+    TOKEN,
+    BotProcess,
+    assert_valid_output,
+    last_call_index,
+    launch_bot,
+    log_records,
+)
 from tests.test_cli import run as run_qabot
 from tests.test_follow import stories
 
@@ -72,6 +79,11 @@ def bot(emu: BotApiEmulator, work: Path) -> Iterator[BotProcess]:
                          QABOT_REFRESH_MINUTES="60", **_env(work))
     yield process
     process.stop()
+    # The token never, and the links editors and readers sent not above DEBUG (they are user messages).
+    logs = process.logs()
+    assert TOKEN not in logs and TOKEN.split(":", 1)[1] not in logs
+    loud = "\n".join(text for level, text in log_records(logs) if level != "DEBUG")
+    assert "/news/bridge" not in loud and "/news/kiln" not in loud and "/gone" not in loud
 
 
 @pytest.fixture
