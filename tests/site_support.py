@@ -63,6 +63,7 @@ class NewsSite:
         self.feed_extra: list[str] = []  # more <item> links (fault routes)
         self.feed_override: bytes | None = None  # a malformed feed
         self.robots = ""
+        self.robots_status = 200  # another status: robots.txt answers it (with no body)
         self.hits: list[Hit] = []
         self.big_bytes_sent = 0
         self.slow_seconds = slow_seconds
@@ -129,15 +130,19 @@ class NewsSite:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 host = self.headers.get("Host", f"127.0.0.1:{site.port}")
-                base = f"http://{host}"
+                self._answer(f"http://{host}")
+
+            def _record(self, status: int) -> None:
+                # Before the answer goes out: the fetcher may act on it before this thread runs on.
                 conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
-                status = self._answer(base)
                 with site._lock:
                     site.hits.append(Hit(self.path, status, conditional))
 
             def _answer(self, base: str) -> int:
                 path = self.path
                 stories = {f"/news/{s.slug}": s for s in [*site.stories, *site.sitemap_stories]}
+                if path == "/robots.txt" and site.robots_status != 200:
+                    return self._send(site.robots_status)
                 if path == "/robots.txt":
                     return self._send(200, site.robots.encode(), "text/plain") if site.robots else self._send(404)
                 if path == "/feed.xml":
@@ -149,7 +154,7 @@ class NewsSite:
                 if path == "/broken":
                     return self._send(500)
                 if path == "/slow":
-                    time.sleep(site.slow_seconds)
+                    time.sleep(site.slow_seconds)  # recorded when it answers, after the fetcher gave up
                     return self._send(200, Story("slow", "Slow", ["Late."]).page(base), "text/html")
                 if path == "/huge":
                     return self._huge()
@@ -165,6 +170,7 @@ class NewsSite:
                 tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if status == 200 and self.headers.get("If-None-Match") == tag:
                     status, body = 304, b""
+                self._record(status)
                 self.send_response(status)
                 if status in (200, 304):
                     self.send_header("ETag", tag)
@@ -176,6 +182,7 @@ class NewsSite:
                 return status
 
             def _redirect(self, location: str) -> int:
+                self._record(302)
                 self.send_response(302)
                 self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
@@ -184,6 +191,7 @@ class NewsSite:
 
             def _huge(self) -> int:
                 # No Content-Length: the fetcher must count what it reads and stop.
+                self._record(200)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.send_header("Connection", "close")

@@ -258,6 +258,17 @@ def test_robots_txt_is_honoured(index: Path, site: NewsSite) -> None:
     assert len(report.changes) == 3
 
 
+def test_an_unreachable_robots_txt_closes_the_site_for_the_run(index: Path, site: NewsSite) -> None:
+    follow_all(index, site)
+    site.robots_status = 503
+    before = len(site.hits)
+    notes: list[str] = []
+    report = run_refresh(index, notes)
+    assert report.changes == () and site.paths()[before:] == ["/robots.txt"]  # asked once, then nothing
+    assert [n.split(": ", 2)[2] for n in notes] == [
+        f"robots.txt of {site.base} could not be read (HTTP 503); not fetching there"] * 2
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

@@ -27,6 +27,7 @@ from ..config import Settings
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_SECONDS = 3600.0  # how long a host's robots.txt is trusted before it is fetched again
+ROBOTS_RETRY_SECONDS = 600.0  # how long an unreachable robots.txt keeps the host closed
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -150,7 +151,8 @@ class Fetcher:
             timeout=httpx.Timeout(policy.timeout), headers={"User-Agent": policy.user_agent},
         )
         self._turns: dict[str, _HostTurn] = {}
-        self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
+        # origin -> (until when, the rules; None: everything allowed; a FetchError: unreachable, nothing allowed)
+        self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | FetchError | None]] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -250,8 +252,15 @@ class Fetcher:
             return
         expires, rules = self._robots.get(origin, (0.0, None))
         if expires < time.monotonic():
-            rules = await self._fetch_robots(origin)
-            self._robots[origin] = (time.monotonic() + ROBOTS_SECONDS, rules)
+            try:
+                rules = await self._fetch_robots(origin)
+                self._robots[origin] = (time.monotonic() + ROBOTS_SECONDS, rules)
+            except FetchError as err:
+                # Remembered for a while: a dead site costs one timeout, not one per article.
+                rules = err
+                self._robots[origin] = (time.monotonic() + ROBOTS_RETRY_SECONDS, rules)
+        if isinstance(rules, FetchError):
+            raise FetchError(str(rules))
         if rules is not None and not rules.can_fetch(self.policy.user_agent, parts.geturl()):
             raise FetchError(f"robots.txt of {parts.netloc} disallows it")
 
