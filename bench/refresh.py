@@ -29,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import copy_scifact, sentences_and_titles  # noqa: E402
 from bot.follow.fetch import Fetcher, FetchPolicy  # noqa: E402
 from bot.follow.refresh import RefreshReport, follow, refresh  # noqa: E402
-from index import build_index  # noqa: E402
-from index.storage import index_paths  # noqa: E402
+from index import build_index, index_paths  # noqa: E402
 from tests.site_support import NewsSite, Story, stub_resolver  # noqa: E402
 
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import Index, Passage, SourcePage, list_sources, term_spans, tokenize
-from index.acronyms import spelled_out
-from index.query import Query, parse_question
-from index.rerank import Ranking, Scored, rerank
-from index.semantic import Encoder, default_encoder
+from index import (
+    Encoder,
+    Engine,
+    Passage,
+    Query,
+    Ranking,
+    Scored,
+    SourcePage,
+    default_encoder,
+    list_sources,
+    parse_question,
+    rerank,
+    spelled_out,
+)
 
 from .answer_types import (
     DATE,
@@ -22,6 +31,7 @@ from .answer_types import (
     holds_type,
 )
 from .followup import BORROWED_WEIGHT, Context, reads_as_followup, step
+from .safetext import without_control, without_surrogates
 from .smalltalk import reply as small_talk_reply
 from .smalltalk import small_talk
 
@@ -43,8 +53,6 @@ NOT_FOUND = "not_found"
 NO_QUESTION = "no_question"
 SMALL_TALK = "small_talk"  # a greeting, thanks or "help": `note` is the reply
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -139,8 +147,7 @@ class Section:
 
 def clean_question(text: str) -> str:
     """The question made safe to search and to echo: no control characters, no lone surrogates."""
-    text = _SURROGATE.sub("\ufffd", text)
-    text = _CONTROL.sub(" ", text)
+    text = without_control(without_surrogates(text), " ")
     return _SPACES.sub(" ", text).strip()
 
 
@@ -178,7 +185,7 @@ class Answerer:
 
     def __init__(
         self,
-        index: Index,
+        index: Engine,
         ranking: Ranking | None = None,
         gate: Gate | None = None,
         encoder: Encoder | None | bool = True,
@@ -189,7 +196,7 @@ class Answerer:
         # True: the bundled encoder if installed; None/False: BM25 alone.
         self.encoder: Encoder | None = default_encoder() if encoder is True else (encoder or None)
 
-    def over(self, index: Index) -> Answerer:
+    def over(self, index: Engine) -> Answerer:
         """An Answerer with these settings over another index."""
         return Answerer(index, self.ranking, self.gate, self.encoder or False)
 
@@ -288,14 +295,14 @@ class Answerer:
         )
         if truncated:
             notes.append(f"Your question was long; I searched its first {MAX_QUESTION_CHARS} characters.")
-        note = " ".join(notes) or None
+        joined = " ".join(notes) or None
         return Answer(
-            cleaned, ANSWERED, results, note, terms, query.unmatched, query.corrections,
+            cleaned, ANSWERED, results, joined, terms, query.unmatched, query.corrections,
             confidence, gate and evidence < low_below and expansion is None, query.words, evidence=evidence,
             following=following.question if following is not None else None,
         )
 
-    def _neighbour(self, index: Index, question: str, query: Query, context: Context, k: int) -> Answer | None:
+    def _neighbour(self, index: Engine, question: str, query: Query, context: Context, k: int) -> Answer | None:
         """"What did he say next?": the passage after (or before) the previous answer's, in the
         same document; None when the question does not ask for that or there is no such passage."""
         direction = step(question)
@@ -335,13 +342,13 @@ class Answerer:
         return Section(anchor.title, anchor.section, tuple(passages[i] for i in range(first, last + 1)))
 
 
-def _same_document_first(index: Index, scored: list[Scored], doc_id: str) -> list[Scored]:
+def _same_document_first(index: Engine, scored: list[Scored], doc_id: str) -> list[Scored]:
     """A follow-up searches the previous answer's article first: its passages lead, in order."""
     same = [s for s in scored if index.passages[s.passage_id].doc_id == doc_id]
     return same + [s for s in scored if index.passages[s.passage_id].doc_id != doc_id] if same else scored
 
 
-def _reranker(index: Index, encoder: Encoder | None) -> Encoder | None:
+def _reranker(index: Engine, encoder: Encoder | None) -> Encoder | None:
     """`encoder` when the index has vectors it made, else None (then BM25 ranks alone)."""
     if encoder is None:
         return None
@@ -349,10 +356,10 @@ def _reranker(index: Index, encoder: Encoder | None) -> Encoder | None:
     return encoder if vectors is not None and vectors.model == encoder.name else None
 
 
-def _expansion_first(index: Index, scored: list[Scored], acronym: str) -> tuple[list[Scored], str | None]:
+def _expansion_first(index: Engine, scored: list[Scored], acronym: str) -> tuple[list[Scored], str | None]:
     """"What does DHS stand for": the first result that spells `acronym` out leads, and the answer
     says what it stands for (None in its place: no passage does, so it is not found)."""
-    terms = tokenize(acronym)
+    terms = index.analyzer.tokenize(acronym)
     if terms and terms[0] in index.acronyms:
         for i, s in enumerate(scored):
             words = spelled_out(index.passages[s.passage_id].text, acronym)
@@ -362,7 +369,7 @@ def _expansion_first(index: Index, scored: list[Scored], acronym: str) -> tuple[
 
 
 def _typed_first(
-    index: Index, scored: list[Scored], wanted: str | None, question: str, query: Query
+    index: Engine, scored: list[Scored], wanted: str | None, question: str, query: Query
 ) -> tuple[list[Scored], bool]:
     """For a question wanting a number, date or name: the best of the first TYPE_DEPTH results
     with a sentence that holds one and shares a word with the question moves to the top (a
@@ -370,17 +377,17 @@ def _typed_first(
     if wanted is None or not scored:
         return scored, False
     for i, s in enumerate(scored[:TYPE_DEPTH]):
-        if _holds_typed_sentence(index.passages[s.passage_id], wanted, question, query):
+        if _holds_typed_sentence(index, index.passages[s.passage_id], wanted, question, query):
             return [s, *scored[:i], *scored[i + 1 :]], False
     return scored, True
 
 
-def _holds_typed_sentence(passage: Passage, wanted: str, question: str, query: Query) -> bool:
+def _holds_typed_sentence(index: Engine, passage: Passage, wanted: str, question: str, query: Query) -> bool:
     """A sentence sharing a word with the question holds the type; "how many X" needs X (its
     stem) in that sentence too, and "how much does it cost" an amount of money."""
-    spans = [(t, a, b) for t, a, b in term_spans(passage.text) if t in query.weights]
+    spans = [(t, a, b) for t, a, b in index.analyzer.term_spans(passage.text) if t in query.weights]
     noun = counted(question) if wanted == NUMBER else None
-    noun_terms = set(tokenize(noun)) if noun else set()
+    noun_terms = set(index.analyzer.tokenize(noun)) if noun else set()
     money = wanted == NUMBER and asks_money(question)
     for start, end in passage.sentences:
         inside = {t for t, a, b in spans if start <= a and b <= end}
@@ -396,7 +403,7 @@ def _holds_typed_sentence(passage: Passage, wanted: str, question: str, query: Q
 
 
 def _result(
-    index: Index,
+    index: Engine,
     rank: int,
     passage_id: int,
     score: float,
@@ -407,7 +414,7 @@ def _result(
 ) -> Result:
     passage = index.passages[passage_id]
     wanted = set(query.weights)
-    spans = [(t, a, b) for t, a, b in term_spans(passage.text) if t in wanted]
+    spans = [(t, a, b) for t, a, b in index.analyzer.term_spans(passage.text) if t in wanted]
     matched = tuple(index.matched_terms(passage_id, query.weights))
     highlights = tuple(dict.fromkeys((a, b) for _, a, b in spans))
     a, b = _best_sentence(index, passage, spans, kind)
@@ -439,7 +446,7 @@ def _result(
 
 
 def _best_sentence(
-    index: Index, passage: Passage, spans: list[tuple[str, int, int]], kind: str | None = None
+    index: Engine, passage: Passage, spans: list[tuple[str, int, int]], kind: str | None = None
 ) -> tuple[int, int]:
     """The sentence holding the most idf weight of distinct question terms; the first on ties.
     For a "when" / "how many" question, a sentence holding a date / number counts as if it held
@@ -457,7 +464,7 @@ def _best_sentence(
     return best
 
 
-def _confidence(index: Index, query: Query, passage_id: int) -> float:
+def _confidence(index: Engine, query: Query, passage_id: int) -> float:
     """Share of the question's idf weight that the passage covers; an acronym and its expansion
     count as one concept, and a word no passage holds weighs as much as the rarest indexed word."""
     held = set(index.matched_terms(passage_id, query.weights))
@@ -487,7 +494,7 @@ def _cut_question(question: str) -> str:
     return question[: space if space > 0 else MAX_QUESTION_CHARS].rstrip()
 
 
-def _titles(index: Index) -> str:
+def _titles(index: Engine) -> str:
     if len(index.documents) == 1:
         return f"the article “{index.documents[0].title}”"
     return f"the {len(index.documents)} articles I know"
@@ -500,7 +507,7 @@ def _listing(items: list[str], shown: int) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _topics(index: Index) -> str:
+def _topics(index: Engine) -> str:
     """One article: its section headings. Several: the articles' titles (a few, then how many more)."""
     documents = index.documents
     if len(documents) > 1:
@@ -509,7 +516,7 @@ def _topics(index: Index) -> str:
     return f" It covers: {_listing(sections, 8)}." if sections else ""
 
 
-def _not_found_note(index: Index, unmatched: tuple[str, ...], wanted: str | None = None) -> str:
+def _not_found_note(index: Engine, unmatched: tuple[str, ...], wanted: str | None = None) -> str:
     """One sentence saying so (and why, when the reason is known), then what the articles cover."""
     words = [f"“{w}”" for w in unmatched[:5]]
     if words:
@@ -523,5 +530,5 @@ def _not_found_note(index: Index, unmatched: tuple[str, ...], wanted: str | None
     return f"I could not find that in {_titles(index)}{why}.{_topics(index)}"
 
 
-def _usage_hint(index: Index) -> str:
+def _usage_hint(index: Engine) -> str:
     return f"Ask me a question in words about {_titles(index)}.{_topics(index)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from index.progress import BuildProgress
+from index import BuildProgress
 
 
 class ProgressBar:

@@ -8,15 +8,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import IndexCorruptError, IndexMissingError, QabotIndexError, load_or_build
-from index.__main__ import DOCS_HELP, ENGINE_HELP, OUT_HELP
-from index.build import ENGINES, recorded_roots
-from index.storage import index_paths
+from index import (
+    ENGINES,
+    IndexCorruptError,
+    IndexMissingError,
+    QabotIndexError,
+    build_index,
+    describe,
+    index_paths,
+    load_or_build,
+    plan_rebuild,
+    recorded_roots,
+    warnings,
+)
 
 from .config import Settings, load_settings
-from .errors import EXIT_USAGE, ConfigError, QabotError, StartError
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, QabotError, StartError
 from .follow.commands import add_commands as add_follow_commands
 
+DOCS_HELP = ("docs folders or files; none: the folders the index was built from "
+             "(a first build: {default})")
+OUT_HELP = ("the index: a folder that holds everything it needs (or a .json file, with a <name>.d "
+            "folder beside it); default {default}")
+ENGINE_HELP = "bm25: rank-bm25 (small); archive: sparse arrays (big); auto (default) picks by size"
 EVAL_ARTICLES = Path("docs/eval/articles")  # the evaluation's other real articles (SOURCES.md there)
 
 
@@ -52,13 +66,35 @@ def _answerer(settings: Settings, index_path: Path | None, quiet: bool = False):
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Rebuild the index from the given folders, or from those it was built from."""
-    from index.__main__ import rebuild
-
+    """Rebuild the index from the given folders (none: those it was built from); print what is done,
+    the warnings and the summary. A failed build leaves the previous index serving, and says so."""
     from .build_progress import ProgressBar
 
-    return rebuild(list(args.docs), args.out or settings.index_path, args.engine, seed=settings.docs_dirs,
-                   progress=ProgressBar(args.quiet), quiet=args.quiet, semantic=args.semantic)
+    out = args.out or settings.index_path
+    roots, plan = plan_rebuild(out, list(args.docs), settings.docs_dirs)
+    if not args.quiet:
+        print(plan, file=sys.stderr)
+    bar = ProgressBar(args.quiet)
+    try:
+        summary = build_index(roots, out, args.engine, bar, args.semantic)
+    except QabotIndexError as err:
+        raise QabotError(f"{err}; {_previous(out)}", command="index") from None
+    except OSError as err:
+        raise QabotError(f"cannot write {out} ({err.strerror or err}); {_previous(out)}", command="index") from None
+    except KeyboardInterrupt:
+        raise QabotError(f"interrupted; {_previous(out)}", EXIT_INTERRUPTED, command="index") from None
+    finally:
+        bar.close()
+    for line in warnings(summary):
+        print(line, file=sys.stderr)
+    print(describe(summary))
+    return 0
+
+
+def _previous(out: Path) -> str:
+    if index_paths(out).file.exists():
+        return f"the previous index at {out} is unchanged and still serving"
+    return "no index was written"
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -238,28 +274,29 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _whole(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+
+
 def _positive(raw: str) -> int:
-    value = _non_negative(raw)
+    value = _whole(raw)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
 
 
 def _non_negative(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+    value = _whole(raw)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
 def _top_k(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+    value = _whole(raw)
     if not 1 <= value <= 50:
         raise argparse.ArgumentTypeError("must be between 1 and 50")
     return value
@@ -275,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qabot: configuration error: {err}", file=sys.stderr)
         return err.exit_code
     except QabotError as err:
-        print(f"qabot: {err}", file=sys.stderr)
+        print(f"qabot {err.command}: {err}" if err.command else f"qabot: {err}", file=sys.stderr)
         return err.exit_code
     except IndexCorruptError as err:
         print(f"qabot: {err}", file=sys.stderr)
@@ -284,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qabot: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `qabot ask ... | head` closed the pipe: not an error worth a traceback.
         sys.stderr.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from index.build import DEFAULT_DOCS, DEFAULT_INDEX
+from index import DEFAULT_DOCS, DEFAULT_INDEX
 
 from .errors import ConfigError
 from .logsafe import RedactingFilter, secret_parts

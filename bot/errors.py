@@ -4,6 +4,7 @@ from __future__ import annotations
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2  # the command or its configuration must change before trying again
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 class QabotError(Exception):
@@ -11,8 +12,9 @@ class QabotError(Exception):
 
     exit_code = EXIT_FAILURE
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, command: str | None = None) -> None:
         super().__init__(message)
+        self.command = command  # the subcommand the message is about ("index"), if one
         if exit_code is not None:
             self.exit_code = exit_code
 

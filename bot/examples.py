@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from index import tokenize
 
 from .answer import ANSWERED, Answerer
 
@@ -48,7 +47,7 @@ def example_questions(answerer: Answerer, count: int = 3) -> list[str]:
         for cand in candidates:
             if len(questions) == count:
                 return questions
-            terms = tokenize(cand.phrase)
+            terms = answerer.index.analyzer.tokenize(cand.phrase)
             if (rounds and cand.doc_id in used_docs) or used_terms.issuperset(terms):
                 continue
             # "What is the X?" only where the answer's best sentence says what X is ("The X, which
@@ -82,6 +81,7 @@ def _candidates(answerer: Answerer) -> list[_Candidate]:
     """Named phrases found after "the", best first: passages mentioning them, plus bonuses for a
     section heading and for the document's first passage."""
     index = answerer.index
+    tokenize = index.analyzer.tokenize
     headings = {tuple(tokenize(s)) for d in index.documents for s in d.sections}
     mentions: Counter[tuple[str, str]] = Counter()
     lead: set[tuple[str, str]] = set()
@@ -91,7 +91,7 @@ def _candidates(answerer: Answerer) -> list[_Candidate]:
         passage = index.passages[position]
         opening = passage.doc_id not in seen_docs
         seen_docs.add(passage.doc_id)
-        found = {_name(m.group(1)) for m in _PHRASE.finditer(passage.text)} - {None}
+        found = {name for m in _PHRASE.finditer(passage.text) if (name := _name(m.group(1), tokenize)) is not None}
         for phrase in found:
             key = (phrase, passage.doc_id)
             mentions[key] += 1
@@ -106,7 +106,7 @@ def _candidates(answerer: Answerer) -> list[_Candidate]:
     return sorted(out, key=lambda c: (-c.score, c.first, c.phrase))
 
 
-def _name(phrase: str) -> str | None:
+def _name(phrase: str, tokenize: Callable[[str], list[str]]) -> str | None:
     """The phrase if it names something ("287(g) program"), else None ("60-strong group")."""
     words = phrase.split()
     if len(words) < 2 or len(words) > MAX_WORDS or len(phrase) > MAX_NAME_CHARS:

@@ -15,11 +15,11 @@ from typing import Any
 from index import SourcePage
 
 from .answer import Answer, Citation, Result, Section
+from .safetext import without_control
 
 BOLD, RESET = "\033[1m", "\033[0m"
 # Control characters from documents or questions never reach the terminal (they could move the
 # cursor or change colours); tabs and newlines are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def plural(count: int, noun: str) -> str:
@@ -195,4 +195,4 @@ def _bolded(text: str, start: int, end: int, marks: Sequence[tuple[int, int]]) -
 
 
 def _safe(text: str) -> str:
-    return _CONTROL.sub("", text)
+    return without_control(text)

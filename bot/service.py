@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import QabotIndexError, load_index, load_or_build
-from index.storage import index_paths
+from index import QabotIndexError, index_paths, load_index, load_or_build
 
 from .answer import Answerer
 from .examples import example_questions

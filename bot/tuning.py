@@ -16,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from index import Index, tokenize
-from index.rerank import Ranking
+from index import Engine, Ranking, tokenize
 
 from .answer import ANSWERED, COSINE_FLOOR, Answerer, Gate
 from .evaluate import Question, Scores, baseline_ranker, score
@@ -142,7 +141,7 @@ def _unsure_below(answerable: Sequence[Trace], gate: Gate, floor: float) -> floa
 Weights = tuple[float, float]  # (passage cosine weight, sentence cosine weight)
 
 
-def trace_all(index: Index, questions: Sequence[Question], semantic: bool) -> dict[Weights, list[Trace]]:
+def trace_all(index: Engine, questions: Sequence[Question], semantic: bool) -> dict[Weights, list[Trace]]:
     """Every question answered with the gate open, once per pair of weights tried."""
     return {
         w: run_questions(Answerer(index, _ranking(w), OPEN, encoder=semantic), questions)
@@ -161,7 +160,7 @@ def choose(traced: dict[Weights, list[Trace]], docs: set[str]) -> Choice:
     return Choice(_ranking(weights), choose_gate(subset[weights]))
 
 
-def figures(index: Index, questions: Sequence[Question], choice: Choice, semantic: bool) -> Figures:
+def figures(index: Engine, questions: Sequence[Question], choice: Choice, semantic: bool) -> Figures:
     """The real pipeline with `choice` on `questions`: ranking with the gate open, then gated."""
     ranked = run_questions(Answerer(index, choice.ranking, OPEN, encoder=semantic), questions)
     gated = run_questions(Answerer(index, choice.ranking, choice.gate, encoder=semantic), questions)
@@ -194,7 +193,7 @@ def _pooled(parts: Iterable[tuple[list[Trace], list[Trace]]]) -> Figures:
     return _figures(ranked, gated)
 
 
-def run_loao(index: Index, questions: Sequence[Question], out: TextIO) -> dict[str, Choice]:
+def run_loao(index: Engine, questions: Sequence[Question], out: TextIO) -> dict[str, Choice]:
     """Print held-out figures per article and overall for qabot (with and without vectors) and the
     two BM25Okapi baselines; the figures on the tuning questions are printed too, labelled."""
     docs = list(dict.fromkeys(q.doc for q in questions))

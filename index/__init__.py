@@ -1,7 +1,24 @@
-"""qabot's search engine: documents -> passages -> BM25 index -> hits. Knows nothing of Telegram."""
+"""qabot's search engine: documents -> passages -> BM25 index -> hits. Knows nothing of Telegram.
 
-from .build import BuildSummary, build_index, describe, fingerprint, load_or_build
+This module is the package's public API: bot/ and the scripts import from here only.
+"""
+
+from .acronyms import spelled_out
+from .build import (
+    DEFAULT_DOCS,
+    DEFAULT_INDEX,
+    ENGINES,
+    BuildSummary,
+    build_index,
+    describe,
+    fingerprint,
+    load_or_build,
+    plan_rebuild,
+    recorded_roots,
+    warnings,
+)
 from .documents import Document, Skipped, read_documents
+from .engine import DocumentInfo, Engine, Hit
 from .errors import (
     IndexBusyError,
     IndexCorruptError,
@@ -9,15 +26,29 @@ from .errors import (
     NoDocumentsError,
     QabotIndexError,
 )
+from .load import load_index
 from .passages import Passage, split_document
-from .search import DocumentInfo, Hit, Index, load_index
+from .progress import BuildProgress, ProgressCallback
+from .query import Query, parse_question
+from .reranking import Ranking, Scored, rerank
+from .search import Index
+from .semantic import Encoder, default_encoder
 from .sources import SourcePage, list_sources
+from .storage import companion_path, file_lock, index_paths, write_bytes, write_json
 from .tokens import STOPWORDS, term_spans, tokenize
+from .webpages import extract_article
 
 __all__ = [
+    "DEFAULT_DOCS",
+    "DEFAULT_INDEX",
+    "ENGINES",
+    "STOPWORDS",
+    "BuildProgress",
     "BuildSummary",
     "Document",
     "DocumentInfo",
+    "Encoder",
+    "Engine",
     "Hit",
     "Index",
     "IndexBusyError",
@@ -25,18 +56,34 @@ __all__ = [
     "IndexMissingError",
     "NoDocumentsError",
     "Passage",
+    "ProgressCallback",
     "QabotIndexError",
-    "STOPWORDS",
+    "Query",
+    "Ranking",
+    "Scored",
     "Skipped",
     "SourcePage",
     "build_index",
+    "companion_path",
+    "default_encoder",
     "describe",
+    "extract_article",
+    "file_lock",
     "fingerprint",
-    "load_index",
+    "index_paths",
     "list_sources",
+    "load_index",
     "load_or_build",
+    "parse_question",
+    "plan_rebuild",
     "read_documents",
+    "recorded_roots",
+    "rerank",
+    "spelled_out",
     "split_document",
     "term_spans",
     "tokenize",
+    "warnings",
+    "write_bytes",
+    "write_json",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .tokens import STOPWORDS, tokenize
 
@@ -131,3 +132,21 @@ class AcronymAdder:
             out.append(term)
         out.extend(added.get(len(terms), ()))
         return out
+
+
+@dataclass(frozen=True)
+class AcronymTable:
+    """An index's acronyms in order, with lookups by acronym and by an expansion's first term."""
+
+    items: list[tuple[str, tuple[str, ...]]]
+    position: dict[str, int]
+    by_first: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, acronyms: dict[str, tuple[str, ...]]) -> AcronymTable:
+        """The table of an index's acronym -> expansion terms."""
+        items = list(acronyms.items())
+        by_first: dict[str, list[int]] = {}
+        for i, (_, expansion) in enumerate(items):
+            by_first.setdefault(expansion[0], []).append(i)
+        return cls(items, {a: i for i, (a, _) in enumerate(items)}, by_first)

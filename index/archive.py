@@ -25,14 +25,15 @@ import numpy as np
 from . import tokens
 from .acronyms import AcronymAdder
 from .archive_store import archives_dir, read_archive
+from .engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 from .errors import IndexCorruptError
 from .passages import Passage, sentence_spans
 from .queryside import QuerySide
-from .search import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 from .storage import index_paths
 
+_postings: Any
 try:  # compiled at install time (setup.py); without it the numpy loops below do the work
-    from . import _postings
+    from . import _postings  # type: ignore[attr-defined,no-redef]
 except ImportError:  # pragma: no cover - depends on the machine that installed the package
     _postings = None
 
@@ -78,7 +79,7 @@ class ArchiveIndex(QuerySide):
         self._heading = _Field(*(self._a[f"h_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
         self._document = _Field(*(self._a[f"d_{k}"] for k in ("ptr", "rows", "weights", "wmax", "idf")))
         self._g_start = self._a["g_start"]
-        self._g_start_view = memoryview(np.ascontiguousarray(self._g_start))
+        self._g_start_view = _view(self._g_start)
         self._p_doc = self._a["p_doc"]
         if len(self._g_start) == 0 or int(self._g_start[-1]) != n or len(self._heading.ptr) != len(terms) + 1 \
                 or len(self._document.ptr) != len(terms) + 1:
@@ -293,7 +294,7 @@ class ArchiveIndex(QuerySide):
 
     def passage_terms(self, passage_id: int) -> dict[str, int]:
         """Term frequencies of one passage's text (with the acronyms of spelled-out expansions)."""
-        return dict(Counter(self._adder(tokens.tokenize(self._text_of(passage_id)))))
+        return dict(Counter(self._adder(self.analyzer.tokenize(self._text_of(passage_id)))))
 
     def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
         """Which of `terms` the passage holds, in its text or in its heading."""
@@ -391,7 +392,7 @@ class _Field:
 
     @cached_property
     def _views(self) -> tuple[memoryview, memoryview]:
-        return memoryview(np.ascontiguousarray(self.ptr)), memoryview(np.ascontiguousarray(self.rows))
+        return _view(self.ptr), _view(self.rows)
 
     def at(self, col: int, rows: np.ndarray) -> np.ndarray:
         """The term's tf factor for each of `rows` (sorted), 0.0 where the entry lacks it."""
@@ -427,10 +428,10 @@ _MADV_POPULATE_READ = 22
 
 
 def _prefault(array: np.ndarray) -> None:
-    """Map a memory-mapped array's pages now, in one call (about 0.15 s for the 0.9 GB that answers
-    read at a million passages): otherwise answers fault them in one page at a time, 10-20 us
-    each on these machines, and a question whose terms had not been asked before took milliseconds
-    more. Best effort: an older kernel, or an array numpy did not map, faults pages in on use."""
+    """Map a memory-mapped array's pages now, in one call at start-up: otherwise answers fault them
+    in one page at a time, and a question whose terms had not been asked before is slower than the
+    rest (docs/archive.md). Best effort: an older kernel, or an array numpy did not map, faults
+    pages in on use."""
     mapping = getattr(array, "_mmap", None)  # numpy's memmap keeps its mmap.mmap here
     try:
         if mapping is not None:
@@ -539,6 +540,10 @@ def load_archive(index_path: Path, pointer: dict[str, Any]) -> ArchiveIndex:
             f"the index at {index_path} is damaged ({type(err).__name__}: {err}); "
             "rebuild it with `qabot index`"
         ) from None
-    tokens.remember_stems(index.stems)
     index.home = index_paths(index_path).home
     return index
+
+
+def _view(array: np.ndarray) -> memoryview:
+    """The array's memory, contiguous, as the compiled loops read it."""
+    return memoryview(np.ascontiguousarray(array).data)

@@ -1,4 +1,4 @@
-"""Building an archive: per-file segments (cached, computed in parallel), merged into arrays.
+"""Building an archive: the pipeline's segments (pipeline.py) merged into postings arrays.
 
 The merge orders documents by doc_id and passages by document then offset, exactly as the small
 engine does, so a passage has the same id in both engines and ties break the same way.
@@ -6,18 +6,12 @@ engine does, so a passage has the same id in both engines and ties break the sam
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import math
-import multiprocessing
-import os
-import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -27,18 +21,14 @@ import numpy as np
 from . import tokens
 from .acronyms import AcronymAdder
 from .archive_store import ArchiveWriter, archives_dir, prune
-from .documents import Note, Skipped, candidate_files
+from .documents import Note, Skipped, no_documents_message
 from .errors import NoDocumentsError
+from .pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
 from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
-from .segments import SUFFIX as SEGMENT_SUFFIX
-from .segments import Segment, Source, compute_segment, load_segment, save_segment, sources_of
+from .segments import Segment
 from .storage import index_paths, write_index
-from .termcache import TermIds
 
-# Parallel segment work pays for the worker start-up (~1 s) only when there is a lot to read.
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-WORKERS = max(1, min(2, os.cpu_count() or 1))
 # Postings per block where big arrays are computed a block at a time (a few MB of temporaries).
 _BLOCK = 1 << 20
 
@@ -64,73 +54,26 @@ def cache_dir(index_path: Path) -> Path:
 def build_archive(roots: Sequence[Path], out: Path, print_of: str,
                   progress: ProgressCallback | None = None) -> ArchiveCounts:
     """Build the archive of `roots` and point the index `out` to it (caller holds the lock)."""
+    report = progress or (lambda _: None)
     with collector_paused():
-        return _build_archive(roots, out, print_of, progress or (lambda _: None))
+        analysed = analyse(roots, cache_dir(out), report, lambda: _stored_stems(out))
+        return _write_archive(analysed, roots, out, print_of, report)
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector (reference counting still frees everything here).
-
-    A build makes millions of small objects (documents' metadata, words, terms) and hardly any
-    reference cycles; the collector's passes over the growing heap took as long as loading the
-    segments (6 s of 13 s at a million passages)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _build_archive(roots: Sequence[Path], out: Path, print_of: str, progress: ProgressCallback) -> ArchiveCounts:
-    cache = cache_dir(out)
-    sources: list[tuple[Source, str]] = []
-    skipped: list[Skipped] = []
-    for root in roots:
-        for file in candidate_files(root):
-            try:
-                sources.extend((s, s.key()) for s in sources_of(file, root, root.as_posix()))
-            except OSError as err:
-                shown = root.as_posix() if file == root else f"{root.as_posix()}/{file.relative_to(root).as_posix()}"
-                skipped.append(Skipped(shown, f"cannot be read ({err.strerror or err})"))
-    found = {k: load_segment(cache, k) for _, k in sources}
-    missing = [(s, k) for s, k in sources if found[k] is None]
-    if missing and not _in_workers(missing):
-        # Words seen before need no stemmer: a one-file rebuild then never imports nltk. The
-        # current archive holds them all (one small read); else every cached segment has its own.
-        stored = _stored_stems(out)
-        if stored is not None:
-            _worker_terms.stems.update(stored)
-        else:
-            for segment in found.values():
-                if segment is not None:
-                    _worker_terms.stems.update(segment.meta["stems"])
-    tally = _Tally(progress, sum(s.size for s, _ in sources))
-    reused = [(s.size, _counts(found[k])) for s, k in sources if found[k] is not None]
-    tally.add(sum(r[0] for r in reused), (sum(r[1][0] for r in reused), sum(r[1][1] for r in reused)))
-    _compute(missing, cache, tally)
-    segments: list[Segment] = []
-    for source, key in sources:
-        segment = found[key] or load_segment(cache, key)
-        if segment is None:  # written by a worker but unreadable now: compute it here
-            segment = compute_segment(source, _worker_terms)
-        segments.append(segment)
-    computed = len(missing)
-    progress(BuildProgress("merging", tally.total, tally.total, tally.documents, tally.passages))
+def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_of: str,
+                   progress: ProgressCallback) -> ArchiveCounts:
+    done = analysed.progress
+    progress(replace(done, stage="merging"))
     name = f"{time.time_ns():020d}"
     writer = ArchiveWriter(archives_dir(out) / name)
     try:
-        merged = merge(segments, skipped, writer.add)
+        books = catalogue(analysed)
+        merged = merge(analysed.segments, books, writer.add)
         if merged is None:
-            from .build import no_documents_message
-
-            raise NoDocumentsError(no_documents_message(
-                roots, [*skipped, *(Skipped(p, r) for seg in segments for p, r in seg.meta["skipped"])]))
-        meta, documents, arrays, all_skipped = merged
-        progress(BuildProgress("writing", tally.total, tally.total, len(documents), int(arrays["p_doc"].shape[0])))
+            raise NoDocumentsError(no_documents_message(roots, books.skipped))
+        meta, documents, arrays = merged
+        passages = int(arrays["p_doc"].shape[0])
+        progress(BuildProgress("writing", done.done_bytes, done.total_bytes, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)
     except BaseException:
@@ -147,15 +90,15 @@ def _build_archive(roots: Sequence[Path], out: Path, print_of: str, progress: Pr
         },
     )
     prune(out, name)
-    _prune_cache(cache, {k for _, k in sources})
+    prune_cache(cache_dir(out), analysed)
     return ArchiveCounts(
         documents=len(documents),
         passages=int(arrays["p_doc"].shape[0]),
         terms=len(meta["vocabulary"]),
-        skipped=tuple(all_skipped),
-        notes=tuple(Note(p, r) for seg in segments for p, r in seg.meta["notes"]),
-        reused=len(sources) - computed,
-        computed=computed,
+        skipped=tuple(books.skipped),
+        notes=analysed.notes,
+        reused=len(analysed.keys) - analysed.computed,
+        computed=analysed.computed,
     )
 
 
@@ -176,69 +119,9 @@ def _stored_stems(out: Path) -> dict[str, str] | None:
     return stems if isinstance(stems, dict) else None
 
 
-def _in_workers(missing: list[tuple[Source, str]]) -> bool:
-    """Whether the missing segments are computed in worker processes rather than in this one."""
-    return WORKERS > 1 and len(missing) > 1 and sum(s.size for s, _ in missing) >= PARALLEL_MIN_BYTES
-
-
-class _Tally:
-    """Adds up what the finished segments hold and reports it (BuildProgress)."""
-
-    def __init__(self, report: ProgressCallback, total: int) -> None:
-        self.report, self.total = report, total
-        self.done = self.documents = self.passages = 0
-
-    def add(self, size: int, counts: tuple[int, int]) -> None:
-        self.done += size
-        self.documents += counts[0]
-        self.passages += counts[1]
-        self.report(BuildProgress("reading", self.done, self.total, self.documents, self.passages))
-
-
-def _counts(segment: Segment) -> tuple[int, int]:
-    return len(segment.meta["documents"]), len(segment.arrays["p_start"])
-
-
-def _compute(missing: list[tuple[Source, str]], cache: Path, tally: _Tally) -> None:
-    if not _in_workers(missing):
-        for source, key in missing:
-            tally.add(source.size, _compute_and_save((source, key, cache)))
-        return
-    # spawn, not fork: the caller may have threads (a bot's reloader) that fork would copy.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_ignore_interrupts)
-    try:
-        # Biggest first, so that no long part is left for one core at the end.
-        jobs = sorted(missing, key=lambda job: -job[0].size)
-        running = {pool.submit(_compute_and_save, (s, k, cache)): s.size for s, k in jobs}
-        for done in as_completed(running):
-            tally.add(running[done], done.result())
-    except BaseException:
-        # Ctrl-C or a failed part: start nothing more (the running parts end on their own).
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-
-
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the build and says so (no tracebacks)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-_worker_terms = TermIds()  # one per process: words met in earlier files are not stemmed again
-
-
-def _compute_and_save(job: tuple[Source, str, Path]) -> tuple[int, int]:
-    source, key, cache = job
-    with collector_paused():
-        segment = compute_segment(source, _worker_terms)
-        save_segment(cache, key, segment)
-        return _counts(segment)
-
-
 def merge(
-    segments: list[Segment], skipped: list[Skipped], emit: Callable[[str, Any], None] = lambda *_: None
-) -> tuple[dict, list[dict], dict[str, np.ndarray], list[Skipped]] | None:
+    segments: list[Segment], books: Catalogue, emit: Callable[[str, Any], None] = lambda *_: None
+) -> tuple[dict, list[dict], dict[str, np.ndarray]] | None:
     """Segments -> archive metadata, documents and arrays (all but "text", which only goes to
     `emit`, as a list of pieces); None when no passage has a term.
 
@@ -249,23 +132,9 @@ def merge(
     headings (document title + section heading, stored once per run of passages sharing them) and
     their documents (title + all passages), with the acronyms learned from all documents added to
     spelled-out expansions exactly as build.py adds them."""
-    if not segments:
-        return None
-    skipped = list(skipped)
-    docs: list[dict] = []
-    doc_first: list[int] = []  # each document's first passage in the concatenated segments
-    for seg in segments:
-        skipped.extend(Skipped(p, r) for p, r in seg.meta["skipped"])
-        docs.extend(seg.meta["documents"])
-    kept, unique = _kept_documents(docs, skipped)
+    kept, docs, doc_first, table = books.kept, books.docs, books.first_passage, books.acronyms
     if not kept:
         return None
-    # Learned from every document (duplicates aside) in doc_id order, first definition wins: as
-    # build.py does, so a question expands the same way in both engines.
-    table: dict[str, tuple[str, ...]] = {}
-    for g in unique:
-        for acronym, expansion in docs[g]["acronyms"]:
-            table.setdefault(acronym, tuple(expansion))
     adder = AcronymAdder(table)
     # One numbering of all segments' terms (and of the acronyms that may be added to them): each
     # segment's postings and term sequence are then renumbered with one array lookup.
@@ -284,10 +153,6 @@ def merge(
         a = seg.arrays
         to_column = np.array(list(map(column.__getitem__, seg.meta["vocabulary"])), dtype=np.int32)
         to_columns.append(to_column)
-        first = p_base
-        for d in seg.meta["documents"]:
-            doc_first.append(first)
-            first += d["passages"]
         _add(parts, "p_start", a["p_start"])
         _add(parts, "p_end", a["p_end"])
         _add(parts, "p_para", a["p_para"])
@@ -412,7 +277,7 @@ def merge(
         "stems": dict(sorted(stems.items())),
         "acronyms": {k: list(v) for k, v in sorted(table.items())},
     }
-    return meta, documents, arrays, skipped
+    return meta, documents, arrays
 
 
 def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of_old: np.ndarray,
@@ -438,7 +303,7 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
     tf_bits = max((top + (int(more_tf.max()) if len(more_tf) else 0)).bit_length(), 1)
     packed = (max(width, 1) * n).bit_length() + tf_bits <= 63
     key = np.empty(total + len(more), dtype=np.int64)
-    tfs = None if packed else np.empty(len(key), dtype=np.int64)
+    tfs = np.empty(0 if packed else len(key), dtype=np.int64)  # packed: the counts ride in the keys
     merged = np.zeros(len(more), dtype=bool)
     dropped = np.iinfo(np.int64).max  # postings of documents left out (duplicates) sort last
     at = base = 0
@@ -712,27 +577,6 @@ def _column_max(weights: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     return out
 
 
-def _kept_documents(docs: list[dict], skipped: list[Skipped]) -> tuple[list[int], list[int]]:
-    """Documents in doc_id order, each text once: those with passages, and all of them."""
-    order = sorted(range(len(docs)), key=lambda i: docs[i]["doc_id"])
-    first: dict[str, int] = {}
-    kept: list[int] = []
-    unique: list[int] = []
-    for i in order:
-        original = first.setdefault(docs[i]["digest"], i)
-        if original != i:
-            skipped.append(Skipped(_where(docs[i]), f"duplicate of {_where(docs[original])}"))
-            continue
-        unique.append(i)
-        if docs[i]["passages"]:
-            kept.append(i)
-    return kept, unique
-
-
-def _where(doc: dict) -> str:
-    return doc["path"] if "#" not in doc["doc_id"] else f"{doc['path']} ({doc['doc_id']})"
-
-
 def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Postings sorted by term, then passage (the order the scorer reads them in)."""
@@ -751,13 +595,3 @@ def _by_column(rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, n: int
 
 def _add(parts: dict[str, list[np.ndarray]], name: str, array: np.ndarray) -> None:
     parts.setdefault(name, []).append(array)
-
-
-def _prune_cache(cache: Path, keys: set[str]) -> None:
-    """Delete cache entries of files that no longer exist or changed."""
-    if not cache.is_dir():
-        return
-    for entry in cache.iterdir():
-        # .npz: the cache files of segment version 2 and before.
-        if entry.suffix in (SEGMENT_SUFFIX, ".npz") and entry.stem not in keys:
-            entry.unlink(missing_ok=True)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from .errors import IndexCorruptError
-from .storage import index_paths
+from .storage import fsync_dir, index_paths
 
 ARCHIVE_FORMAT = "qabot-archive"
 ARCHIVE_VERSION = 4
@@ -39,19 +39,6 @@ def archives_dir(index_path: Path) -> Path:
     return index_paths(index_path).archives
 
 
-def write_archive(folder: Path, meta: dict[str, Any], documents: list[dict],
-                  arrays: dict[str, np.ndarray]) -> None:
-    """Write a complete archive into the new folder `folder`, every file synced."""
-    writer = ArchiveWriter(folder)
-    try:
-        for name in ARRAYS:
-            writer.add(name, arrays[name])
-        writer.finish(meta, documents)
-    except BaseException:
-        writer.abandon()
-        raise
-
-
 class ArchiveWriter:
     """Writes a new archive folder, each array (synced) in a background thread as soon as it is
     added, so the disk works while the merge computes the next arrays (writes and fsync release
@@ -67,8 +54,13 @@ class ArchiveWriter:
         type is written as their concatenation, without making it in memory."""
         if not self._jobs:
             self.folder.mkdir(parents=True)
-        save = _save_parts if isinstance(array, list) else _save
-        self._jobs[name] = self._pool.submit(_write, self.folder / f"{name}.npy", lambda out: save(out, array))
+        def save(out: BinaryIO) -> None:
+            if isinstance(array, list):
+                _save_parts(out, array)
+            else:
+                _save(out, array)
+
+        self._jobs[name] = self._pool.submit(_write, self.folder / f"{name}.npy", save)
 
     def finish(self, meta: dict[str, Any], documents: list[dict]) -> None:
         """Wait for the arrays (raising the first error), then write the JSON files and sync."""
@@ -83,8 +75,8 @@ class ArchiveWriter:
         # meta.json last: a folder without it is unfinished and never loaded.
         _write(folder / "meta.json", lambda out: out.write(_json(
             {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, **meta})))
-        _fsync_dir(folder)
-        _fsync_dir(folder.parent)
+        fsync_dir(folder)
+        fsync_dir(folder.parent)
 
     def abandon(self) -> None:
         """After a failure: stop writing and delete the unfinished folder."""
@@ -153,11 +145,3 @@ def _write(path: Path, fill: Any) -> None:
         fill(out)
         out.flush()
         os.fsync(out.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,27 +8,26 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from . import tokens
-from .acronyms import find_acronyms, with_acronyms
+from .acronyms import with_acronyms
 from .documents import (
-    SUFFIXES,
-    Document,
     Note,
     Skipped,
     candidate_files,
-    describe_skipped,
-    notes_of,
-    other_files,
-    read_documents,
+    no_documents_message,
 )
-from .duplicates import drop_duplicates
+from .engine import Engine
 from .english import load_english
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
-from .passages import Passage, split_document
+from .load import load_index
+from .passages import sentence_spans
+from .pipeline import Analysed, Catalogue, analyse, catalogue, prune_cache
 from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
-from .search import Index, load_index
+from .search import Index as SmallIndex
+from .segments import Segment
 from .semantic import default_encoder, embed_passages
 from .storage import FORMAT_VERSION, index_paths, rebuild_lock, write_index
 
@@ -38,8 +37,8 @@ DEFAULT_DOCS = Path("docs/articles")
 # A folder: it holds index.json and everything else the index needs (storage.index_paths).
 DEFAULT_INDEX = Path(".qabot")
 ENGINES = ("auto", "bm25", "archive")
-# Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop costs
-# more than ~3 ms a question and its JSON index more than ~0.5 s to load: use the archive.
+# Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop and its JSON
+# index's load time outgrow the archive engine's (docs/benchmarks.md): use the archive.
 ARCHIVE_MIN_BYTES = 4 * 1024 * 1024
 # Or from this many files: the small engine re-reads every file at each rebuild, the archive only
 # the files that changed, and a followed feed adds a few files at a time (1,000 articles with 10
@@ -162,24 +161,15 @@ def _build(roots: Sequence[Path], out: Path, engine: str, progress: ProgressCall
                 computed=counts.computed,
                 reused=counts.reused,
             )
-        documents: list[Document] = []
-        skipped: list[Skipped] = []
-        total = _docs_bytes(roots)
-        for root in roots:
-            found, bad = read_documents(root)
-            documents.extend(found)
-            skipped.extend(bad)
-        if progress is not None:
-            progress(BuildProgress("reading", total, total, len(documents), 0))
-        documents.sort(key=lambda d: d.doc_id)
-        documents, duplicates = drop_duplicates(documents)
-        skipped.extend(duplicates)
-        if not documents:
-            raise NoDocumentsError(no_documents_message(roots, skipped))
-        data = _index_data(documents, roots, print_of)
-        if not data["passages"] or not any(p["terms"] for p in data["passages"]):
+        analysed = analyse(roots, index_paths(out).segments, progress or (lambda _: None))
+        books = catalogue(analysed)
+        if not books.docs:
+            raise NoDocumentsError(no_documents_message(roots, books.skipped))
+        data = _small_data(analysed, books, roots, print_of)
+        if data is None or not any(p["terms"] for p in data["passages"]):
             raise NoDocumentsError("the documents hold no text to index")
         write_index(out, data)
+        prune_cache(index_paths(out).segments, analysed)
         # Made now, once per machine, so that no question pays for it (english.py).
         load_english(index_paths(out).home)
     return BuildSummary(
@@ -188,48 +178,59 @@ def _build(roots: Sequence[Path], out: Path, engine: str, progress: ProgressCall
         passages=len(data["passages"]),
         terms=len({t for p in data["passages"] for t in p["terms"]}),
         seconds=time.perf_counter() - started,
-        skipped=tuple(skipped),
-        notes=tuple(notes_of(documents)),
+        skipped=tuple(books.skipped),
+        notes=analysed.notes,
     )
 
 
-def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str) -> dict:
-    split = [(doc, split_document(doc)) for doc in documents]
-    # Acronyms are learned from every document first: one article may define "DHS" and another
-    # only spell out "Department of Homeland Security".
-    acronyms: dict[str, tuple[str, ...]] = {}
-    for doc, _ in split:
-        for acronym, expansion in find_acronyms(doc.text[doc.body_start :]).items():
-            acronyms.setdefault(acronym, expansion)
-    doc_rows = []
-    passage_rows = []
+def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], print_of: str) -> dict[str, Any] | None:
+    """The small engine's index file contents from the pipeline's segments; None when the folders
+    hold no document with passages."""
+    if not books.kept:
+        return None
+    acronyms = books.acronyms
+    # Each document's segment, and its first passage within that segment.
+    where: list[tuple[Segment, int]] = []
+    for seg in analysed.segments:
+        first = 0
+        for d in seg.meta["documents"]:
+            where.append((seg, first))
+            first += d["passages"]
+    doc_rows: list[dict[str, Any]] = []
+    passage_rows: list[dict[str, Any]] = []
     stems: dict[str, str] = {}
-    for doc, passages in split:
-        if not passages:
-            continue
-        doc_no = len(doc_rows)
-        sections = list(dict.fromkeys(p.section for p in passages if p.section))
-        doc_rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "path": doc.path,
-                "title": doc.title,
-                "url": doc.url,
-                "published": doc.published,
-                "author": doc.author,
-                "updated": doc.updated,
-                "sections": sections,
-                "passages": len(passages),
-                "title_terms": with_acronyms(tokens.tokenize(doc.title), acronyms),
-            }
-        )
-        for text in (doc.title, *sections, *(p.text for p in passages)):
-            stems.update(tokens.words_and_stems(text))
-        title_terms = tokens.tokenize(doc.title)
-        section_terms = {s: tokens.tokenize(s) for s in sections}
-        for p in passages:
-            heading = title_terms + (section_terms[p.section] if p.section else [])
-            passage_rows.append(_passage_row(doc_no, p, acronyms, heading))
+    for g in books.kept:
+        doc = books.docs[g]
+        seg, first = where[g]
+        a, vocabulary = seg.arrays, seg.meta["vocabulary"]
+        title_terms = list(doc["title_terms"])
+        doc_rows.append({
+            **{k: doc[k] for k in ("doc_id", "path", "title", "url", "published", "author", "sections", "passages")},
+            "updated": doc.get("updated"),  # segments cached before corrections were recorded lack it
+            "title_terms": with_acronyms(title_terms, acronyms),
+        })
+        seq_at = int(a["p_len"][:first].sum())
+        for i in range(first, first + doc["passages"]):
+            text = bytes(a["text"][a["p_text"][i] : a["p_text"][i + 1]]).decode("utf-8")
+            flat = a["sents"][a["p_sent"][i] : a["p_sent"][i + 1]].tolist()
+            sentences = list(zip(flat[::2], flat[1::2], strict=True)) or sentence_spans(text)
+            length = int(a["p_len"][i])
+            terms = [vocabulary[t] for t in a["seq"][seq_at : seq_at + length].tolist()]
+            seq_at += length
+            section = int(a["p_section"][i])
+            heading = title_terms + (seg.meta["section_terms"][section] if section >= 0 else [])
+            passage_rows.append({
+                "doc": len(doc_rows) - 1,
+                "section": seg.meta["sections"][section] if section >= 0 else None,
+                "paragraph": int(a["p_para"][i]),
+                "start": int(a["p_start"][i]),
+                "end": int(a["p_end"][i]),
+                "text": text,
+                "sentences": [list(s) for s in sentences],
+                "terms": with_acronyms(terms, acronyms),
+                "heading": with_acronyms(heading, acronyms),
+            })
+        stems.update(seg.meta["stems"])
     return {
         "tokenizer": tokens.TOKENIZER_VERSION,
         "fingerprint": print_of,
@@ -242,26 +243,10 @@ def _index_data(documents: list[Document], roots: Sequence[Path], print_of: str)
     }
 
 
-def _passage_row(
-    doc_no: int, p: Passage, acronyms: dict[str, tuple[str, ...]], heading: list[str]
-) -> dict:
-    return {
-        "doc": doc_no,
-        "section": p.section,
-        "paragraph": p.paragraph,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-        "sentences": [list(s) for s in p.sentences],
-        "terms": with_acronyms(tokens.tokenize(p.text), acronyms),
-        "heading": with_acronyms(heading, acronyms),
-    }
-
-
 def load_or_build(
     path: Path, seed: Sequence[Path] | None, notify: Callable[[str], None],
     progress: Callable[[BuildProgress], None] | None = None,
-) -> Index:
+) -> Engine:
     """Load the index at `path`, rebuilding it first when it is missing or its documents changed.
 
     The index remembers the folders it was built from and is rebuilt from those. `seed` (the
@@ -270,7 +255,7 @@ def load_or_build(
     A damaged index file is not replaced behind the user's back: IndexCorruptError reaches the caller.
     A rebuild that fails while an older index exists leaves that index serving.
     """
-    index: Index | None = None
+    index: Engine | None = None
     try:
         index = load_index(path)
     except IndexMissingError:
@@ -309,10 +294,10 @@ def load_or_build(
     return load_index(path)
 
 
-def _with_vectors(path: Path, index: Index, notify: Callable[[str], None]) -> Index:
+def _with_vectors(path: Path, index: Engine, notify: Callable[[str], None]) -> Engine:
     """`index`, its missing passage vectors made first when a build would have made them (an
     embedding that was interrupted, or an index built before the encoder was installed)."""
-    small = isinstance(index, Index)  # archives get vectors only from `qabot index --semantic`
+    small = isinstance(index, SmallIndex)  # archives get vectors only from `qabot index --semantic`
     if not small or index.vectors is not None or not _wants_vectors(None, index.passage_count()):
         return index
     notify(f"Making the passage vectors of {path} ...")
@@ -368,16 +353,6 @@ def describe(summary: BuildSummary) -> str:
     return (
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
         f"{summary.terms} distinct terms{vectors} in {summary.seconds:.2f} s -> {summary.path}"
-    )
-
-
-def no_documents_message(roots: Sequence[Path], skipped: Sequence[Skipped]) -> str:
-    """Why a rebuild found nothing to index: what was skipped, and what was not looked at."""
-    others = [f for root in roots for f in other_files(root)]
-    ignored = f"; {len(others)} other file(s) not read (e.g. {others[0]})" if others else ""
-    return (
-        f"no documents with text in {_names(roots)} (looked for {', '.join(SUFFIXES)}): "
-        f"{describe_skipped(skipped)}{ignored}"
     )
 
 

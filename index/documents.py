@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .webpages import extract_article
+
 SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 # A document bigger than this (a .txt/.md/.html file, or one line of a .jsonl file) is skipped: one
 # article is kilobytes, and reading a runaway log or dump into memory would stall the rebuild. A
@@ -70,6 +72,16 @@ def describe_skipped(skipped: Sequence[Skipped], limit: int = 10) -> str:
     return f"skipped {shown}{more}"
 
 
+def no_documents_message(roots: Sequence[Path], skipped: Sequence[Skipped]) -> str:
+    """Why a rebuild found nothing to index: what was skipped, and what was not looked at."""
+    others = [f for root in roots for f in other_files(root)]
+    ignored = f"; {len(others)} other file(s) not read (e.g. {others[0]})" if others else ""
+    return (
+        f"no documents with text in {', '.join(r.as_posix() for r in roots)} (looked for {', '.join(SUFFIXES)}): "
+        f"{describe_skipped(skipped)}{ignored}"
+    )
+
+
 def other_files(root: Path) -> list[str]:
     """Files under `root` a rebuild does not read (other types, hidden files), for messages."""
     if root.is_file():
@@ -127,8 +139,6 @@ def read_file(
             return _jsonl_documents(_inside(file, root_real), rel, path, span)
         if file.suffix.lower() in (".html", ".htm"):
             # Pages declare their own encoding; the extractor reads the bytes and decodes them.
-            from .webpages import html_document
-
             doc = html_document(_read_bytes(file, root_real), rel, path)
             return ([doc], []) if doc is not None else ([], [Skipped(path, "no article text")])
         text, encoding = _read_text(file, root_real)
@@ -136,6 +146,24 @@ def read_file(
         return [], [Skipped(path, str(why))]
     doc = _text_document(text, rel, path, encoding)
     return ([doc], []) if doc is not None else ([], [Skipped(path, "no text")])
+
+
+def html_document(raw: bytes, rel: str, path: str) -> Document | None:
+    """A news page's article as a Document, or None when the page holds no article text."""
+    article = extract_article(raw)
+    if article is None:
+        return None
+    return Document(
+        doc_id=rel,
+        path=path,
+        title=article.title,
+        text=article.text,
+        body_start=0,
+        url=article.url,
+        published=article.published,
+        author=article.author,
+        updated=article.updated,
+    )
 
 
 class _Unusable(Exception):

@@ -1,12 +1,12 @@
 """English words with their stems, so that question words outside the documents rarely need nltk.
 
-Importing nltk takes about 0.55 s, more than a console answer may take. pyspellchecker's English
+Importing nltk takes longer than a console answer may take (docs/benchmarks.md). pyspellchecker's English
 dictionary (128k words) stemmed with nltk's Snowball stemmer is cached next to the index, once per
 machine and library version; a question word found there needs no stemmer, and a word missing from
 it is not English, which is what the spelling corrector wants to know.
 
 The cache is a sorted "word<TAB>stem" text file searched by bisection in place: reading it whole
-into a dict would cost a console question about 0.2 s.
+into a dict would cost a console question a noticeable wait.
 """
 
 from __future__ import annotations

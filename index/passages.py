@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from .documents import Document
 
@@ -161,19 +163,20 @@ _ABBREVIATIONS = {
     "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "d-ill", "r-ill", "d-n.y", "r-n.y",
     "d-calif", "r-calif", "d-tex", "r-tex", "d-fla", "r-fla", "d-mass", "d-n.j", "e.g", "i.e",
 }
-_splitter = None
+
+
+@cache
+def _splitter() -> Any:
+    # No downloaded Punkt model: an untrained Punkt plus known abbreviations ("Reps.",
+    # "(D-Ill.)") splits news prose well and needs no data files.
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a paragraph, by nltk's Punkt with a list of news abbreviations."""
-    global _splitter
-    if _splitter is None:
-        # No downloaded Punkt model: an untrained Punkt plus known abbreviations ("Reps.",
-        # "(D-Ill.)") splits news prose well and needs no data files.
-        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-        params = PunktParameters()
-        params.abbrev_types = set(_ABBREVIATIONS)
-        _splitter = PunktSentenceTokenizer(params)
-    spans = list(_splitter.span_tokenize(text))
+    spans = list(_splitter().span_tokenize(text))
     return spans or [(0, len(text))]

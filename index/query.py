@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .acronyms import with_acronyms
-from .tokens import is_known, stem, word_pieces
+from .tokens import word_pieces
 
 if TYPE_CHECKING:
-    from .search import Index
+    from .engine import Engine
 
 MAX_TERMS = 32  # distinct terms searched at most, so a huge question cannot stall the process
 
@@ -42,26 +41,27 @@ class Query:
         return Query(weights, words, self.corrections, self.expansions, self.unmatched)
 
 
-def parse_question(text: str, index: Index) -> Query:
+def parse_question(text: str, index: Engine) -> Query:
     """Turn a question into a Query against `index`."""
     weights: dict[str, float] = {}
     words: dict[str, str] = {}
     corrections: list[tuple[str, str]] = []
     unmatched: list[str] = []
+    analyzer = index.analyzer
     for piece, start, end in word_pieces(text):
         if len(words) >= MAX_TERMS:
             break
-        if not is_known(piece):
+        if not analyzer.is_known(piece):
             index.know_english()
         written = text[start:end]
         # A word in neither the documents nor the English dictionary is first tried as a misspelling
         # of an indexed word (whose stem is known): only a word that is not one needs nltk's stemmer.
-        better = None if is_known(piece) else index.correct(piece)
-        if better is not None and stem(better) in index.vocabulary:
+        better = None if analyzer.is_known(piece) else index.correct(piece)
+        if better is not None and analyzer.stem(better) in index.vocabulary:
             corrections.append((written, better))
-            term = stem(better)
+            term = analyzer.stem(better)
         else:
-            term = stem(piece)
+            term = analyzer.stem(piece)
             if term not in index.vocabulary and term not in words:
                 unmatched.append(written)
         if term not in words:
@@ -71,7 +71,7 @@ def parse_question(text: str, index: Index) -> Query:
     return Query(weights, words, tuple(dict.fromkeys(corrections)), expansions, tuple(unmatched))
 
 
-def _add_acronyms(weights: dict[str, float], index: Index) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _add_acronyms(weights: dict[str, float], index: Engine) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A spelled-out expansion in the question also searches its acronym, which the index adds to
     passages that spell it out too; the expansion's words then share one unit of weight, so the
     concept counts once, not once per word."""
@@ -90,12 +90,12 @@ def _add_acronyms(weights: dict[str, float], index: Index) -> tuple[tuple[str, t
     return tuple(used)
 
 
-def _relevant_acronyms(order: list[str], index: Index) -> list[tuple[str, tuple[str, ...]]]:
+def _relevant_acronyms(order: list[str], index: Engine) -> list[tuple[str, tuple[str, ...]]]:
     """The index's acronyms (in its order) that the loop above can use for these terms: those the
     question names, those whose expansion starts with one of its terms, and acronyms among those
     expansions (they join the weights on the way). The others change nothing, and an archive
     learns thousands of acronyms: checking them all cost milliseconds a question."""
-    table = _acronym_table(index)
+    table = index.acronym_table
     found = {table.position[t] for t in order if t in table.position}
     for term in order:
         for position in table.by_first.get(term, ()):
@@ -103,27 +103,3 @@ def _relevant_acronyms(order: list[str], index: Index) -> list[tuple[str, tuple[
             _, expansion = table.items[position]
             found.update(table.position[t] for t in expansion if t in table.position)
     return [table.items[p] for p in sorted(found)]
-
-
-@dataclass(frozen=True)
-class _AcronymTable:
-    """An index's acronyms in order, with lookups by acronym and by an expansion's first term."""
-
-    items: list[tuple[str, tuple[str, ...]]]
-    position: dict[str, int]
-    by_first: dict[str, list[int]]
-
-
-_tables: weakref.WeakKeyDictionary[object, _AcronymTable] = weakref.WeakKeyDictionary()
-
-
-def _acronym_table(index: Index) -> _AcronymTable:
-    table = _tables.get(index)
-    if table is None or len(table.items) != len(index.acronyms):
-        items = list(index.acronyms.items())
-        by_first: dict[str, list[int]] = {}
-        for i, (_, expansion) in enumerate(items):
-            by_first.setdefault(expansion[0], []).append(i)
-        table = _AcronymTable(items, {a: i for i, (a, _) in enumerate(items)}, by_first)
-        _tables[index] = table
-    return table

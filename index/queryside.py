@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import spelling, tokens
-from .english import load_english
+from . import tokens
+from .acronyms import AcronymTable
+from .english import EnglishStems, load_english
 from .passages import Passage
 from .semantic import Vectors, read_vectors, vector_inputs, vectors_path
 from .spelling import Speller
@@ -28,6 +29,10 @@ class QuerySide:
     passages: Sequence[Passage]
 
     def _init_query_side(self) -> None:
+        # Stems from the index's own table (and, once loaded, its English table) before nltk's.
+        self.analyzer = tokens.Analyzer(self.stems)
+        self._english: EnglishStems | None = None
+        self._acronym_table: AcronymTable | None = None
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
         self._english_loaded = False
@@ -100,10 +105,17 @@ class QuerySide:
             return
         with self._english_lock:
             if not self._english_loaded:
-                table = load_english(self.home)
-                tokens.use_english(table)
-                spelling.use_english_words(table)
+                self._english = load_english(self.home)
+                self.analyzer.use_english(self._english)
                 self._english_loaded = True
+
+    @property
+    def acronym_table(self) -> AcronymTable:
+        """The index's acronyms with lookups for the question side (query.py), made on first use."""
+        table = self._acronym_table
+        if table is None or len(table.items) != len(self.acronyms):
+            table = self._acronym_table = AcronymTable.of(self.acronyms)
+        return table
 
     def companion(self, name: str) -> Path:
         """The path of a file named `name` that belongs with this index (storage.IndexPaths)."""
@@ -118,5 +130,5 @@ class QuerySide:
                 if self._speller is None:
                     # Built on first use: most questions need no correction.
                     stems = self.stems
-                    self._speller = Speller(stems, lambda word: self.df(stems[word]))
+                    self._speller = Speller(stems, lambda word: self.df(stems[word]), self._english)
         return self._speller.correct(word)

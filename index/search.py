@@ -3,54 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import tokens
+from .engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 from .errors import IndexCorruptError
 from .passages import Passage
 from .queryside import QuerySide
 from .scoring import LuceneBM25
-from .storage import index_paths, read_index
-
-# Three fields score a passage (weights chosen with bench/tune_ranking.py, see docs/quality.md):
-# - its text (weight 1);
-# - its heading: the document's title and the section heading, so that "endorsed" (only in the
-#   heading "Letter endorsed") finds the section's passages without outranking their text;
-# - its whole document (title and all passages), so that a passage of a document that is about the
-#   question as a whole ranks above a stray mention. It is added only to passages that match on
-#   their own: a passage that matches nothing never scores above 0.
-HEADING_WEIGHT = 0.6
-DOCUMENT_WEIGHT = 0.6
-
-if TYPE_CHECKING:
-    from .archive import ArchiveIndex
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """What the index keeps of a document: its metadata and section headings, not its text."""
-
-    doc_id: str
-    path: str
-    title: str
-    url: str | None
-    published: str | None
-    author: str | None
-    sections: tuple[str, ...]
-    passages: int
-    updated: str | None = None  # the date of the last correction (see Document.updated)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: the passage's id in the index and its BM25 score (always > 0)."""
-
-    passage_id: int
-    score: float
+from .storage import index_paths
 
 
 class Index(QuerySide):
@@ -107,13 +71,14 @@ class Index(QuerySide):
         if not wanted or limit <= 0:
             return []
         scores = np.zeros(len(self.passages))
-        documents = np.zeros(self._documents.corpus_size) if self._documents is not None else None
+        whole = self._documents
+        documents = np.zeros(whole.corpus_size) if whole is not None else None
         for term, weight in wanted:
             scores += weight * self._bm25.get_scores([term])
             if self._headings is not None:
                 scores += (weight * HEADING_WEIGHT) * self._headings.get_scores([term])
-            if documents is not None:
-                documents += weight * self._documents.get_scores([term])
+            if whole is not None and documents is not None:
+                documents += weight * whole.get_scores([term])
         if documents is not None:
             scores += np.where(scores > 0, DOCUMENT_WEIGHT * documents[self._doc_of], 0.0)
         return _ranked(scores, limit)
@@ -149,16 +114,8 @@ def _ranked(scores: np.ndarray, limit: int) -> list[Hit]:
     return found[:limit]
 
 
-def load_index(path: Path) -> Index | ArchiveIndex:
-    """Load an index file written by `build_index`; never re-tokenizes the passages."""
-    data = read_index(path)
-    if data.get("kind") == "archive":
-        # The file points to an archive folder (the sparse-matrix engine for big indexes).
-        from .archive import load_archive
-
-        archive = load_archive(path, data)
-        archive.path = path
-        return archive
+def load_small(path: Path, data: dict[str, Any]) -> Index:
+    """The small engine from an index file's contents (read by load.load_index)."""
     if data.get("tokenizer") != tokens.TOKENIZER_VERSION:
         raise IndexCorruptError(
             f"the index at {path} was built by another version of qabot (tokenizer "
@@ -171,7 +128,6 @@ def load_index(path: Path) -> Index | ArchiveIndex:
         raise IndexCorruptError(
             f"the index at {path} is damaged ({type(err).__name__}); rebuild it with `qabot index`"
         ) from None
-    tokens.remember_stems(index.stems)
     index.home = index_paths(path).home
     index.path = path
     return index

@@ -10,15 +10,13 @@ tokenizer and segment versions, so a rebuild after one file changed recomputes o
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
 import mmap
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -27,6 +25,7 @@ from .acronyms import find_acronyms
 from .documents import Document, Skipped, Span, notes_of, read_file
 from .duplicates import text_digest
 from .passages import MAX_WORDS, split_document
+from .storage import write_atomically
 from .termcache import TermIds, words_of
 
 # Bump when what a segment holds changes; older cache files are then ignored.
@@ -136,7 +135,7 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
     """The segment of already-read documents."""
     doc_rows: list[dict] = []
     sections: dict[str, int] = {}
-    cols = {name: [] for name in ("p_doc", "p_start", "p_end", "p_para", "p_section")}
+    cols: dict[str, list[int]] = {name: [] for name in ("p_doc", "p_start", "p_end", "p_para", "p_section")}
     texts: list[str] = []
     sent_flat: list[int] = []
     sent_ptr = [0]
@@ -239,21 +238,19 @@ def save_segment(folder: Path, key: str, segment: Segment) -> None:
         layout.append([name, array.dtype.str, list(array.shape), offset])
         offset += _aligned(array.nbytes)
     header = json.dumps({"meta": meta, "arrays": layout}, ensure_ascii=False).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(_MAGIC + len(header).to_bytes(8, "little"))
-            out.write(header)
-            out.write(bytes(_aligned(_HEAD + len(header)) - _HEAD - len(header)))
-            for name in _ARRAYS:
-                array = np.ascontiguousarray(segment.arrays[name])
-                out.write(array.data)
-                out.write(bytes(_aligned(array.nbytes) - array.nbytes))
-        os.replace(tmp, folder / f"{key}{SUFFIX}")
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    def fill(out: BinaryIO) -> None:
+        out.write(_MAGIC + len(header).to_bytes(8, "little"))
+        out.write(header)
+        out.write(bytes(_aligned(_HEAD + len(header)) - _HEAD - len(header)))
+        for name in _ARRAYS:
+            array = np.ascontiguousarray(segment.arrays[name])
+            out.write(array.data)
+            out.write(bytes(_aligned(array.nbytes) - array.nbytes))
+
+    # A cache entry: one torn by a crash fails load_segment's checks and is computed again, so it is
+    # not synced (that would cost the build a disk flush per file).
+    write_atomically(folder / f"{key}{SUFFIX}", fill, durable=False)
 
 
 def load_segment(folder: Path, key: str) -> Segment | None:

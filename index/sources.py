@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .search import DocumentInfo
+from .engine import DocumentInfo
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 200

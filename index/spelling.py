@@ -3,7 +3,7 @@
 Two libraries, each for its part: pyspellchecker's English dictionary tells a real word ("write",
 "born", "shaw") from a misspelling, so real words are never "corrected"; rapidfuzz finds the indexed
 words (names included) within one or two edits, by optimal string alignment distance (a swapped pair
-of letters is one edit), in C++ (pyspellchecker's own two-edit search took over a second a word).
+of letters is one edit), in C++ (pyspellchecker's own two-edit search is far too slow for a chat).
 """
 
 from __future__ import annotations
@@ -27,47 +27,48 @@ def max_edits(word: str) -> int:
 
 @lru_cache(maxsize=1)
 def _english() -> SpellChecker:
-    # Loaded on the first unknown question word only: it takes about 0.2 s.
+    # Loaded on the first unknown question word only: reading the dictionary is slow.
     return SpellChecker(language="en", distance=1)
 
 
-_english_words: Container[str] | None = None
-
-
-def use_english_words(words: Container[str]) -> None:
-    """Answer is_english_word from this set (the index's cached copy of the same dictionary)."""
-    global _english_words
-    _english_words = words
-
-
-def is_english_word(word: str) -> bool:
-    """True for a word in pyspellchecker's English dictionary."""
-    if _english_words is not None:
-        return word in _english_words
+def is_english_word(word: str, english: Container[str] | None = None) -> bool:
+    """True for a word in pyspellchecker's English dictionary (`english`: the index's cached copy
+    of it, english.py, which spares loading the dictionary)."""
+    if english is not None:
+        return word in english
     return word in _english()
 
 
 class Speller:
     """Finds the closest indexed word to a misspelt one."""
 
-    def __init__(self, words: Mapping[str, int] | Iterable[str], df: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        words: Mapping[str, int] | Iterable[str],
+        df: Callable[[str], int] | None = None,
+        english: Container[str] | None = None,
+    ) -> None:
         if df is None:
             if not isinstance(words, Mapping):
                 raise ValueError("without df, words must map each word to its passage count")
-            df = dict(words).get
+            counts = dict(words)
+
+            def df(word: str) -> int:
+                return counts.get(word, 0)
         # words: normalised words, with how many passages hold each (the weight of a candidate)
         # either as a mapping or from `df(word)`, asked only of the few candidates a correction
-        # finds: asking it of every word of a million-word vocabulary took most of a second.
+        # finds: asking it of every word of a million-word vocabulary would delay the first correction.
         # Sorted by length: a word within n edits differs in length by at most n, so a question
         # word is compared with one slice of these (about a third of an archive's words).
         self._words = sorted((w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1), key=lambda w: (len(w), w))
         self._lengths = [len(w) for w in self._words]
         self._df = df
-        self._seen: dict[str, str | None] = {}  # users repeat their misspellings: about 1 ms each
+        self._english = english
+        self._seen: dict[str, str | None] = {}  # users repeat their misspellings
 
     def correct(self, word: str) -> str | None:
         """The best indexed word within the allowed edits of `word`, or None."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or is_english_word(word):
+        if len(word) < MIN_LENGTH or not word.isalpha() or is_english_word(word, self._english):
             return None
         if word not in self._seen:
             if len(self._seen) >= 4096:

@@ -8,10 +8,10 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import IndexBusyError, IndexCorruptError, IndexMissingError
 
@@ -83,25 +83,38 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 def write_bytes(path: Path, payload: bytes) -> None:
     """Write `payload` to `path` so that a crash at any moment leaves the old file or the new one."""
+    write_atomically(path, lambda out: out.write(payload))
+
+
+def write_atomically(path: Path, fill: Callable[[BinaryIO], object], durable: bool = True) -> None:
+    """Write `path` with `fill(out)`: into a temporary file beside it, renamed over it when complete,
+    so that a reader or a crash sees the old file or the new one, never half of one. `durable`:
+    synced to disk first (a cache entry, checked when read, can skip that)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; the index is no secret and others read it
         with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
+            fill(out)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    # The rename itself is durable only once the folder is synced.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    if durable:
+        fsync_dir(path.parent)  # the rename itself is durable only once the folder is synced
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the folder's entries (files created, renamed or removed in it) durable."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)
 
 
 def read_index(index: Path) -> dict[str, Any]:

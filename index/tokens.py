@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -35,11 +35,6 @@ def _load_stopwords() -> frozenset[str]:
 
 STOPWORDS = _load_stopwords()
 
-# Word -> stem for every word of the loaded index, so that console questions made of the
-# documents' own words never import nltk (importing nltk costs about 0.55 s here).
-_known_stems: dict[str, str] = {}
-
-
 class EnglishLookup(Protocol):
     """english.EnglishStems, as seen from here."""
 
@@ -48,12 +43,10 @@ class EnglishLookup(Protocol):
     def __contains__(self, word: object) -> bool: ...
 
 
-_english: EnglishLookup | None = None
-
-
 @lru_cache(maxsize=1)
 def _snowball() -> Callable[[str], str]:
-    # Imported lazily: see _known_stems. SnowballStemmer("english") needs no downloaded data
+    # Imported lazily (importing nltk is slow; see docs/benchmarks.md): see Analyzer. SnowballStemmer("english")
+    # needs no downloaded data
     # (only ignore_stopwords=True would load the stopwords corpus).
     from nltk.stem.snowball import SnowballStemmer
 
@@ -72,26 +65,7 @@ def load_stemmer() -> None:
 
 def stem(word: str) -> str:
     """The Snowball (Porter2) stem of one normalised word."""
-    known = _known_stems.get(word)
-    if known is None and _english is not None:
-        known = _english.stem(word)
-    return known if known is not None else _stem_uncached(word)
-
-
-def is_known(word: str) -> bool:
-    """Whether the stem of `word` is known without nltk."""
-    return word in _known_stems or (_english is not None and word in _english)
-
-
-def use_english(table: EnglishLookup) -> None:
-    """Also take stems from this English word table (english.py) before asking nltk."""
-    global _english
-    _english = table
-
-
-def remember_stems(stems: dict[str, str]) -> None:
-    """Seed the stem cache with the word -> stem pairs stored in an index."""
-    _known_stems.update(stems)
+    return _stem_uncached(word)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -132,26 +106,64 @@ def word_pieces(text: str) -> list[tuple[str, int, int]]:
 
 def term_spans(text: str) -> list[tuple[str, int, int]]:
     """Every term of `text` with the character span of the word it came from."""
-    out: list[tuple[str, int, int]] = []
-    for match in _WORD_RE.finditer(text):
-        terms = _word_terms(match.group())
-        if terms:
-            start, end = match.span()
-            out.extend((term, start, end) for term in terms)
-    return out
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_terms(word: str) -> tuple[str, ...]:
-    # One cached lookup per word: answers re-read passages word by word (highlights, best sentence).
-    return tuple(stem(piece) for piece in normalize_word(word) if piece not in STOPWORDS)
+    return _PLAIN.term_spans(text)
 
 
 def tokenize(text: str) -> list[str]:
     """Turn text into search terms: normalised, stopwords dropped, Snowball-stemmed."""
-    return [stem(piece) for piece, _, _ in word_pieces(text)]
+    return _PLAIN.tokenize(text)
 
 
 def words_and_stems(text: str) -> dict[str, str]:
     """Every normalised non-stopword word of `text` with its stem (stored in the index)."""
     return {piece: stem(piece) for piece, _, _ in word_pieces(text)}
+
+
+class Analyzer:
+    """Text -> terms as one index sees them: the same terms as `tokenize`, but stems are looked up
+    first in the index's own word -> stem table and its English table (english.py), so questions
+    made of known words never import nltk. Owned by the index: a second index loaded in the same
+    process has its own."""
+
+    def __init__(self, stems: Mapping[str, str] | None = None, english: EnglishLookup | None = None) -> None:
+        self._stems: Mapping[str, str] = stems or {}
+        self._english = english
+        # Answers re-read passages word by word (highlights, best sentence): one lookup per word.
+        self._word_terms = lru_cache(maxsize=1 << 16)(self._terms_of_word)
+
+    def use_english(self, table: EnglishLookup) -> None:
+        """Also take stems from this English word table before asking nltk."""
+        self._english = table
+        self._word_terms.cache_clear()
+
+    def stem(self, word: str) -> str:
+        """The Snowball stem of one normalised word (from the tables when they know it)."""
+        known = self._stems.get(word)
+        if known is None and self._english is not None:
+            known = self._english.stem(word)
+        return known if known is not None else _stem_uncached(word)
+
+    def is_known(self, word: str) -> bool:
+        """Whether the stem of `word` is known without nltk."""
+        return word in self._stems or (self._english is not None and word in self._english)
+
+    def tokenize(self, text: str) -> list[str]:
+        """`tokenize(text)`, with this index's stem tables."""
+        return [self.stem(piece) for piece, _, _ in word_pieces(text)]
+
+    def term_spans(self, text: str) -> list[tuple[str, int, int]]:
+        """`term_spans(text)`, with this index's stem tables."""
+        out: list[tuple[str, int, int]] = []
+        for match in _WORD_RE.finditer(text):
+            terms = self._word_terms(match.group())
+            if terms:
+                start, end = match.span()
+                out.extend((term, start, end) for term in terms)
+        return out
+
+    def _terms_of_word(self, word: str) -> tuple[str, ...]:
+        return tuple(self.stem(piece) for piece in normalize_word(word) if piece not in STOPWORDS)
+
+
+# Building an index tokenizes with no stem tables (nltk is loaded for it anyway); never given any.
+_PLAIN = Analyzer()

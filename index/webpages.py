@@ -1,4 +1,4 @@
-"""Reading a news web page (.html) into a Document: main text, title, canonical URL and date.
+"""Reading a news web page (.html): its article's main text, title, canonical URL, date and author.
 
 The page's main text is extracted with trafilatura, a library made for news pages (it drops scripts,
 navigation, ads, footers and comments). The extracted text *is* the document text: passage offsets
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-
-from .documents import Document
+from dataclasses import dataclass
+from typing import Any
 
 _EXTRA_NEWLINES = re.compile(r"\n\s*\n+")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -25,11 +25,23 @@ class _Silence(logging.Filter):
         return record.levelno >= logging.ERROR
 
 
-def html_document(raw: bytes, rel: str, path: str) -> Document | None:
-    """The page's article as a Document, or None when the page holds no article text."""
+@dataclass(frozen=True)
+class Article:
+    """What a news page holds: its main text (paragraphs separated by blank lines) and metadata."""
+
+    title: str
+    text: str
+    url: str | None
+    published: str | None
+    author: str | None
+    updated: str | None = None  # the page's article:modified_time, when it is not the publication day
+
+
+def extract_article(raw: bytes) -> Article | None:
+    """The page's article, or None when the page holds no article text."""
     if b"\x00" in raw[:4096]:
         return None
-    # Imported here: trafilatura (with lxml) costs ~0.3 s to import, and only .html files need it.
+    # Imported here: trafilatura (with lxml) is slow to import, and only .html files need it.
     import trafilatura
 
     for name in ("trafilatura", "htmldate", "courlan"):
@@ -37,7 +49,7 @@ def html_document(raw: bytes, rel: str, path: str) -> Document | None:
         if not any(isinstance(f, _Silence) for f in logger.filters):
             logger.addFilter(_Silence())
     try:
-        page = trafilatura.bare_extraction(
+        page: Any = trafilatura.bare_extraction(
             raw,
             with_metadata=True,
             include_comments=False,
@@ -60,12 +72,9 @@ def html_document(raw: bytes, rel: str, path: str) -> Document | None:
         return None
     title = title or lines[0]
     body = "\n\n".join(lines)
-    return Document(
-        doc_id=rel,
-        path=path,
+    return Article(
         title=title,
         text=body,
-        body_start=0,
         url=(page.url or "").strip() or None,
         published=(page.date or "").strip() or None,
         author=(page.author or "").strip() or None,

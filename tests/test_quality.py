@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer import ANSWERED, NOT_FOUND, Answerer
 from bot.answer_types import DATE, NUMBER, expected_type, holds_type
-from index.acronyms import find_acronyms, with_acronyms
+from index.acronyms import AcronymTable, find_acronyms, with_acronyms
 from index.spelling import Speller
 
 
@@ -142,6 +142,7 @@ class _Acronyms:
 
     def __init__(self, acronyms: dict[str, tuple[str, ...]]) -> None:
         self.acronyms = acronyms
+        self.acronym_table = AcronymTable.of(acronyms)
 
 
 def test_question_expansion_looks_only_at_usable_acronyms_with_the_same_result() -> None:

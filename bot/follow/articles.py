@@ -10,8 +10,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.storage import write_bytes
-from index.webpages import html_document
+from index import extract_article, write_bytes
 
 from .fetch import Page
 
@@ -49,9 +48,10 @@ class Article:
         return "\n\n".join(self.paragraphs[:lines])
 
 
-def extract_article(page: Page) -> Article:
-    """The article of a fetched page; NotAnArticle when it holds no main text."""
-    doc = html_document(page.body, "page.html", page.url)
+def article_of(page: Page) -> Article:
+    """The article of a fetched page, read as the index reads .html files; NotAnArticle when it
+    holds no main text."""
+    doc = extract_article(page.body)
     if doc is None or len(doc.text) < MIN_ARTICLE_CHARS:
         raise NotAnArticle("not an article (no main text)")
     return Article(

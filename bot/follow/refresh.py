@@ -11,11 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index import QabotIndexError, fingerprint, load_or_build
-from index.build import recorded_roots
-from index.storage import companion_path, file_lock
+from index import QabotIndexError, companion_path, file_lock, fingerprint, load_or_build, recorded_roots
 
-from .articles import Article, NotAnArticle, article_file, extract_article, save_article
+from .articles import Article, NotAnArticle, article_file, article_of, save_article
 from .feeds import Entry, Feed, FeedError, parse_feed
 from .fetch import Fetcher, FetchError, checked_url
 from .state import ArticleState, FeedState, FollowError, FollowState, load_state, save_state
@@ -129,7 +127,7 @@ async def fetch_article(fetcher: Fetcher, url: str, known: ArticleState | None =
     )
     if page.not_modified:
         return None
-    return extract_article(page)
+    return article_of(page)
 
 
 def keep_article(

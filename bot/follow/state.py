@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from index.storage import companion_path, write_json
+from index import companion_path, write_json
 
 from ..errors import QabotError
 

@@ -18,6 +18,7 @@ from index import DocumentInfo
 
 from ..answer import ANSWERED, SMALL_TALK, Answer, Citation, Result, Section
 from ..render import citation_line, plural
+from ..safetext import without_control, without_surrogates
 
 MAX_UTF16 = 4096  # Telegram's limit for one message's text, after entities are parsed
 LONG_PASSAGE = 300  # passages longer than this (characters shown) fold into an expandable quote
@@ -25,8 +26,6 @@ MIN_PASSAGE = 120  # a result never gets less room than this for its passage, wh
 MAX_LINK = 2000
 ELLIPSIS = "…"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # A sentence ends at . ! ? or … plus closing quotes/brackets, before whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -60,7 +59,7 @@ def utf16_len(text: str) -> int:
 
 def clean(value: str) -> str:
     """Text safe to send: no control characters (newlines and tabs kept), no lone surrogates."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
+    return without_surrogates(without_control(value))
 
 
 def text(value: str) -> Rendered:

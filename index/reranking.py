@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .search import Hit
+from .engine import Hit
 from .semantic import Encoder, Vectors
 
 QUESTION_CHARS = 400
