@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.answer import Answerer
+from bot.follow.articles import Article, save_article
 from bot.follow.fetch import Fetcher, FetchError, FetchPolicy
 from bot.follow.refresh import RefreshReport, follow, forget, refresh, today
 from bot.follow.state import FollowError, load_state
@@ -339,3 +341,22 @@ def test_the_command_line(index: Path, site: NewsSite, tmp_path: Path) -> None:
     ]:
         done = _cli(bad, tmp_path)
         assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("engine", ["bm25", "archive"])
+def test_both_engines_carry_a_correction_date_into_citations(tmp_path: Path, engine: str) -> None:
+    docs = tmp_path / "docs"
+    article = Article("https://news.example/a", "https://news.example/a", "Dam inspection finds cracks",
+                      ("Inspectors found three cracks in the Holm dam wall during the autumn survey.",
+                       "Repairs will start in spring, the water board said."), "2026-11-02", None, None)
+    save_article(docs / "a.html", article, "2026-11-27")
+    other = replace(article, url="https://news.example/b", title="Other", paragraphs=(
+        "The ferry timetable changes on Sunday, with two more crossings in the evening.",))
+    save_article(docs / "b.html", other, None)
+    build_index([docs], tmp_path / "index", engine=engine, semantic=False)
+    loaded = load_index(tmp_path / "index")
+    assert {d.title: d.updated for d in loaded.documents} == {"Dam inspection finds cracks": "2026-11-27",
+                                                             "Other": None}
+    answer = Answerer(loaded, encoder=False).answer("How many cracks did inspectors find in the Holm dam?")
+    assert answer.results[0].citation.updated == "2026-11-27"
+    assert "Dam inspection finds cracks, para 1, 2026-11-02, updated 2026-11-27" in to_terminal(answer)
