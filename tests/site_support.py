@@ -211,7 +211,7 @@ class NewsSite:
 def stub_resolver(table: dict[str, str] | None = None) -> Callable:
     """A resolver for the fetcher that knows only the test host names (no DNS query is sent)."""
     known = {SITE_HOST: "127.0.0.1", PRIVATE_HOST: "10.20.30.40", "metadata.test": "169.254.169.254",
-             "public.test": "93.184.216.34", **(table or {})}
+             **(table or {})}
 
     async def resolve(host: str, port: int) -> list[str]:
         try:
