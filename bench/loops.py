@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from bench.corpus import DATA, questions
-from index import archive, load_index
+from index import load_index
+from index.engines import archive
 from index.query import parse_question
 
 

@@ -187,8 +187,8 @@ def _step_baseline(out: Path, count: int) -> int:
 
     from bot.answer import Answerer
     from index import load_index
+    from index.engines.small import Index
     from index.query import parse_question
-    from index.search import Index
 
     archive = load_index(out)
     answerer = Answerer(archive)

@@ -3,7 +3,11 @@
 This module is the package's public API: bot/ and the scripts import from here only.
 """
 
-from .acronyms import spelled_out
+from .analysis.acronyms import spelled_out
+from .analysis.documents import Document, Skipped, read_documents
+from .analysis.passages import Passage, split_document
+from .analysis.tokens import STOPWORDS, term_spans, tokenize
+from .analysis.webpages import extract_article
 from .build import (
     DEFAULT_DOCS,
     DEFAULT_INDEX,
@@ -17,8 +21,8 @@ from .build import (
     recorded_roots,
     warnings,
 )
-from .documents import Document, Skipped, read_documents
 from .engine import DocumentInfo, Engine, Hit
+from .engines.small import Index
 from .errors import (
     IndexBusyError,
     IndexCorruptError,
@@ -27,16 +31,12 @@ from .errors import (
     QabotIndexError,
 )
 from .load import load_index
-from .passages import Passage, split_document
 from .progress import BuildProgress, ProgressCallback
 from .query import Query, parse_question
 from .reranking import Ranking, Scored, rerank
-from .search import Index
 from .semantic import Encoder, default_encoder
 from .sources import SourcePage, list_sources
 from .storage import companion_path, file_lock, index_paths, write_bytes, write_json
-from .tokens import STOPWORDS, term_spans, tokenize
-from .webpages import extract_article
 
 __all__ = [
     "DEFAULT_DOCS",

@@ -10,24 +10,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import tokens
-from .acronyms import with_acronyms
-from .documents import (
+from .analysis import tokens
+from .analysis.acronyms import with_acronyms
+from .analysis.documents import (
     Note,
     Skipped,
     candidate_files,
     no_documents_message,
 )
+from .analysis.english import load_english
+from .analysis.passages import sentence_spans
+from .analysis.segments import Segment
 from .engine import Engine
-from .english import load_english
+from .engines.scoring import K1, B
+from .engines.small import Index as SmallIndex
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .load import load_index
-from .passages import sentence_spans
 from .pipeline import Analysed, Catalogue, analyse, catalogue, prune_cache
 from .progress import BuildProgress, ProgressCallback
-from .scoring import K1, B
-from .search import Index as SmallIndex
-from .segments import Segment
 from .semantic import default_encoder, embed_passages
 from .storage import FORMAT_VERSION, index_paths, rebuild_lock, write_index
 
@@ -145,7 +145,7 @@ def _build(roots: Sequence[Path], out: Path, engine: str, progress: ProgressCall
     with rebuild_lock(out):
         print_of = fingerprint(roots)
         if engine == "archive" or (engine == "auto" and _is_archive(roots)):
-            from .archive_build import build_archive
+            from .engines.archive_build import build_archive
 
             counts = build_archive(roots, out, print_of, progress)
             load_english(index_paths(out).home)

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from .acronyms import AcronymTable
-    from .passages import Passage
+    from .analysis.acronyms import AcronymTable
+    from .analysis.passages import Passage
+    from .analysis.tokens import Analyzer
     from .semantic import Vectors
-    from .tokens import Analyzer
 
 # Three fields score a passage (weights chosen with bench/tune_ranking.py, see docs/quality.md):
 # - its text (weight 1);

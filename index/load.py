@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .archive import load_archive
 from .engine import Engine
-from .search import load_small
+from .engines.archive import load_archive
+from .engines.small import load_small
 from .storage import read_index
 
 

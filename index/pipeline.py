@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .documents import Note, Skipped, candidate_files
+from .analysis.documents import Note, Skipped, candidate_files
+from .analysis.segments import SUFFIX as SEGMENT_SUFFIX
+from .analysis.segments import Segment, Source, compute_segment, load_segment, save_segment, sources_of
+from .analysis.termcache import TermIds
 from .progress import BuildProgress, ProgressCallback
-from .segments import SUFFIX as SEGMENT_SUFFIX
-from .segments import Segment, Source, compute_segment, load_segment, save_segment, sources_of
-from .termcache import TermIds
 
 # Parallel segment work pays for the worker start-up only when there is a lot to read.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024

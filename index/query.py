@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .acronyms import with_acronyms
-from .tokens import word_pieces
+from .analysis.acronyms import with_acronyms
+from .analysis.tokens import word_pieces
 
 if TYPE_CHECKING:
     from .engine import Engine

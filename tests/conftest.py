@@ -11,7 +11,7 @@ import pytest
 
 from bot.answer import Answerer
 from index import build_index, load_index
-from index.english import CACHE_NAME
+from index.analysis.english import CACHE_NAME
 from index.storage import index_paths
 from tests.emulator import BotApiEmulator
 from tests.telegram_support import TOKEN, BotProcess, launch_bot

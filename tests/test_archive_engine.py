@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from index import archive, build_index, load_index, tokenize
-from index.archive import ArchiveIndex
-from index.archive_build import build_archive
-from index.archive_store import archives_dir
+from index import build_index, load_index, tokenize
+from index.analysis.passages import _BLOCK, text_blocks
+from index.analysis.termcache import TermIds
 from index.build import fingerprint
-from index.passages import _BLOCK, text_blocks
+from index.engines import archive
+from index.engines.archive import ArchiveIndex
+from index.engines.archive_build import build_archive
+from index.engines.archive_store import archives_dir
+from index.engines.small import Index
 from index.query import parse_question
-from index.search import Index
-from index.termcache import TermIds
 
 REPO = Path(__file__).resolve().parent.parent
 SCIFACT = [REPO / "bench" / "data" / "scifact", REPO.parent / "shared" / "data" / "scifact"]
@@ -56,11 +57,11 @@ def _both(tmp_path: Path, docs: Path) -> tuple[Index, ArchiveIndex]:
 
 @pytest.fixture(params=["compiled", "numpy"])
 def engine_loops(request, monkeypatch) -> str:
-    """Run a test with the compiled inner loops (index/_postings.c) and with the numpy ones that
+    """Run a test with the compiled inner loops (index/engines/_postings.c) and with the numpy ones that
     an install without a C compiler uses."""
     if request.param == "compiled":
         if archive._postings is None:
-            pytest.fail("index/_postings.c was not compiled: `pip install -e .` builds it")
+            pytest.fail("index/engines/_postings.c was not compiled: `pip install -e .` builds it")
     else:
         monkeypatch.setattr(archive, "_postings", None)
     return request.param
@@ -172,7 +173,7 @@ def test_a_failed_archive_write_leaves_the_old_index(tmp_path: Path, monkeypatch
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("index.archive_store.np.save", disk_full)
+    monkeypatch.setattr("index.engines.archive_store.np.save", disk_full)
     with pytest.raises(OSError):
         build_index([tmp_path / "docs"], out, engine="archive")
     assert out.read_bytes() == before

@@ -9,7 +9,7 @@ import pytest
 
 from bot.answer import Answerer
 from index import NoDocumentsError, build_index, load_index, read_documents, split_document
-from index import documents as documents_module
+from index.analysis import documents as documents_module
 
 PAGE = """<!doctype html><html><head><title>Mayor signs budget | Springfield Times</title>
 <link rel="canonical" href="https://example.com/news/mayor-budget">

@@ -15,7 +15,7 @@ import pytest
 
 from bot.answer import ANSWERED, Answerer
 from index import Index, load_index, load_or_build
-from index import documents as documents_module
+from index.analysis import documents as documents_module
 from tests.conftest import copy_english
 
 GOOD = "Police and immigration\n\nThe police chief said ICE detainers last 48 hours in the county jail.\n"

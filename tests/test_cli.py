@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.english import CACHE_NAME
+from index.analysis.english import CACHE_NAME
 from tests.conftest import ARTICLE, ARTICLES, REPO, copy_english
 
 QABOT = [sys.executable, "-m", "bot.cli"]

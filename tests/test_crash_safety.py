@@ -12,7 +12,7 @@ import pytest
 
 from bot import cli
 from index import QabotIndexError, build_index, load_index, load_or_build
-from index.english import CACHE_NAME
+from index.analysis.english import CACHE_NAME
 from index.storage import index_paths
 from tests.conftest import ARTICLES, copy_english
 from tests.stress.kill_rebuilds import run
@@ -65,7 +65,7 @@ def test_a_full_disk_archive_write_keeps_the_old_index(
     build_index([docs], out, engine="archive")
     (docs / "extra2.md").write_text("School news\n\nTeachers went on strike.\n", encoding="utf-8")
     before = out.read_bytes()
-    monkeypatch.setattr("index.archive_store.np.save", disk_full)
+    monkeypatch.setattr("index.engines.archive_store.np.save", disk_full)
     with pytest.raises(OSError):
         build_index([docs], out, engine="archive")
     assert out.read_bytes() == before

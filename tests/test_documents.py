@@ -1,7 +1,7 @@
 import os
 from pathlib import Path
 
-from index.documents import read_documents
+from index.analysis.documents import read_documents
 
 
 def test_bad_files_are_skipped_with_a_reason_naming_them(tmp_path: Path) -> None:

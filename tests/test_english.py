@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from index import tokens
-from index.english import CACHE_NAME, cache_key, load_english
+from index.analysis import tokens
+from index.analysis.english import CACHE_NAME, cache_key, load_english
 
 
 def test_english_table_is_made_once_and_matches_the_stemmer(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from index.documents import read_documents
-from index.passages import MAX_WORDS, split_document
+from index.analysis.documents import read_documents
+from index.analysis.passages import MAX_WORDS, split_document
 from tests.conftest import ARTICLE, ARTICLES
 
 

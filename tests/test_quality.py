@@ -6,8 +6,8 @@ import pytest
 
 from bot.answer import ANSWERED, NOT_FOUND, Answerer
 from bot.answer_types import DATE, NUMBER, expected_type, holds_type
-from index.acronyms import AcronymTable, find_acronyms, with_acronyms
-from index.spelling import Speller
+from index.analysis.acronyms import AcronymTable, find_acronyms, with_acronyms
+from index.analysis.spelling import Speller
 
 
 def top_text(answerer: Answerer, question: str) -> str:

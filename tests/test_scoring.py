@@ -3,7 +3,7 @@ import math
 from rank_bm25 import BM25Okapi
 
 from bot.answer import Answerer
-from index.scoring import LuceneBM25
+from index.engines.scoring import LuceneBM25
 
 
 def corpus() -> list[list[str]]:

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import build_index, load_index, segments
-from index.archive_build import cache_dir
-from index.archive_store import archives_dir
-from index.segments import SUFFIX, Source, compute_segment, load_segment, save_segment, sources_of
+from index import build_index, load_index
+from index.analysis import segments
+from index.analysis.segments import SUFFIX, Source, compute_segment, load_segment, save_segment, sources_of
+from index.engines.archive_build import cache_dir
+from index.engines.archive_store import archives_dir
 
 ARTICLE = """Storm closes the harbour
 

@@ -15,7 +15,7 @@ import pytest
 from bot.answer import ANSWERED, NOT_FOUND, SMALL_TALK, Answerer
 from bot.followup import Conversation
 from index import build_index, load_index
-from index.acronyms import find_acronyms, spelled_out
+from index.analysis.acronyms import find_acronyms, spelled_out
 from index.query import parse_question
 from index.semantic import default_encoder, vectors_path
 

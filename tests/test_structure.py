@@ -81,7 +81,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_import_graph_is_read_from_the_source() -> None:
     graph = _graph()
     # A check on the checker: these edges exist, so a parser that finds nothing would fail here.
-    assert "index.engine" in graph["index.search"]
+    assert "index.engine" in graph["index.engines.small"]
     assert "index" in graph["bot.answer"]
     assert "bot.telegram.send" in graph["bot.telegram.handlers"]
 
@@ -122,4 +122,22 @@ def test_documents_are_read_and_split_in_one_place() -> None:
             if isinstance(node, ast.ImportFrom) and readers & {a.name for a in node.names}:
                 users.add(name)
     # index/__init__.py only re-exports them for scripts and tests.
-    assert users == {"index", "index.segments", "index.pipeline"}, users
+    assert users == {"index", "index.analysis.segments", "index.pipeline"}, users
+
+
+def _layout() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Layout")
+    return readme[start : readme.index("\n## ", start + 1) if "\n## " in readme[start + 1 :] else len(readme)]
+
+
+def test_the_readme_layout_names_every_module_and_only_modules_that_exist() -> None:
+    import re
+
+    layout = _layout()
+    modules = {p.name for package in PACKAGES for p in (ROOT / package).rglob("*.py") if p.name != "__init__.py"}
+    missing = sorted(m for m in modules if not re.search(rf"\b{re.escape(m)}\b", layout))
+    assert missing == [], f"README's layout does not name {missing}"
+    existing = modules | {p.name for p in ROOT.rglob("*.py") if ".venv" not in p.parts} | {"_postings.c"}
+    named = set(re.findall(r"\b[\w]+\.(?:py|c)\b", layout))
+    assert named <= existing, f"README's layout names files that do not exist: {sorted(named - existing)}"

@@ -1,7 +1,7 @@
 import pytest
 from nltk.tokenize import RegexpTokenizer
 
-from index.tokens import STOPWORDS, WORD_PATTERN, term_spans, tokenize, word_spans
+from index.analysis.tokens import STOPWORDS, WORD_PATTERN, term_spans, tokenize, word_spans
 from tests.conftest import ARTICLE
 
 

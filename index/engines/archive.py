@@ -22,14 +22,14 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-from . import tokens
-from .acronyms import AcronymAdder
+from ..analysis import tokens
+from ..analysis.acronyms import AcronymAdder
+from ..analysis.passages import Passage, sentence_spans
+from ..engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
+from ..errors import IndexCorruptError
+from ..storage import index_paths
 from .archive_store import archives_dir, read_archive
-from .engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
-from .errors import IndexCorruptError
-from .passages import Passage, sentence_spans
 from .queryside import QuerySide
-from .storage import index_paths
 
 _postings: Any
 try:  # compiled at install time (setup.py); without it the numpy loops below do the work

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tokens
-from .acronyms import AcronymTable
-from .english import EnglishStems, load_english
-from .passages import Passage
-from .semantic import Vectors, read_vectors, vector_inputs, vectors_path
-from .spelling import Speller
-from .storage import INDEX_FILE, IndexPaths
+from ..analysis import tokens
+from ..analysis.acronyms import AcronymTable
+from ..analysis.english import EnglishStems, load_english
+from ..analysis.passages import Passage
+from ..analysis.spelling import Speller
+from ..semantic import Vectors, read_vectors, vector_inputs, vectors_path
+from ..storage import INDEX_FILE, IndexPaths
 
 
 class QuerySide:

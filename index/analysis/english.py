@@ -14,8 +14,8 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
+from ..storage import write_bytes
 from . import tokens
-from .storage import write_bytes
 
 CACHE_NAME = "english-stems.tsv"
 

@@ -17,8 +17,8 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.lib import format as npformat
 
-from .errors import IndexCorruptError
-from .storage import fsync_dir, index_paths
+from ..errors import IndexCorruptError
+from ..storage import fsync_dir, index_paths
 
 ARCHIVE_FORMAT = "qabot-archive"
 ARCHIVE_VERSION = 4

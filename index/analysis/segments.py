@@ -20,12 +20,12 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..storage import write_atomically
 from . import tokens
 from .acronyms import find_acronyms
 from .documents import Document, Skipped, Span, notes_of, read_file
 from .duplicates import text_digest
 from .passages import MAX_WORDS, split_document
-from .storage import write_atomically
 from .termcache import TermIds, words_of
 
 # Bump when what a segment holds changes; older cache files are then ignored.

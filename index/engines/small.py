@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from . import tokens
-from .engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
-from .errors import IndexCorruptError
-from .passages import Passage
+from ..analysis import tokens
+from ..analysis.passages import Passage
+from ..engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
+from ..errors import IndexCorruptError
+from ..storage import index_paths
 from .queryside import QuerySide
 from .scoring import LuceneBM25
-from .storage import index_paths
 
 
 class Index(QuerySide):

@@ -18,16 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from . import tokens
-from .acronyms import AcronymAdder
+from ..analysis import tokens
+from ..analysis.acronyms import AcronymAdder
+from ..analysis.documents import Note, Skipped, no_documents_message
+from ..analysis.segments import Segment
+from ..errors import NoDocumentsError
+from ..pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
+from ..progress import BuildProgress, ProgressCallback
+from ..storage import index_paths, write_index
 from .archive_store import ArchiveWriter, archives_dir, prune
-from .documents import Note, Skipped, no_documents_message
-from .errors import NoDocumentsError
-from .pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
-from .progress import BuildProgress, ProgressCallback
 from .scoring import K1, B
-from .segments import Segment
-from .storage import index_paths, write_index
 
 # Postings per block where big arrays are computed a block at a time (a few MB of temporaries).
 _BLOCK = 1 << 20
