@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from ..semantic import Vectors, read_vectors, vector_inputs, vectors_path
 from ..storage import INDEX_FILE, IndexPaths
 
 
-class QuerySide:
-    """Mixin for an index with `stems`, `vocabulary`, `passages`, `df(term)` and `passage_terms(id)`."""
+class QuerySide(ABC):
+    """What both engines share for the question side (spelling, English stems, vectors, acronyms);
+    each engine supplies the four counting methods below over its own storage."""
 
     stems: dict[str, str]
     acronyms: dict[str, tuple[str, ...]]
@@ -44,22 +46,21 @@ class QuerySide:
         self._vectors: Vectors | None | bool = False  # False: not looked for yet
         self._vectors_lock = threading.Lock()
 
+    @abstractmethod
     def df(self, term: str) -> int:
         """How many passages hold `term`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def passage_count(self) -> int:
         """How many passages the index holds."""
-        raise NotImplementedError
 
+    @abstractmethod
     def passage_terms(self, passage_id: int) -> dict[str, int]:
         """Term frequencies of one passage's text."""
-        raise NotImplementedError
 
+    @abstractmethod
     def matched_terms(self, passage_id: int, terms: Iterable[str]) -> list[str]:
-        """Which of `terms` the passage holds."""
-        held = self.passage_terms(passage_id)
-        return [t for t in terms if t in held]
+        """Which of `terms` the passage holds, in its text or in its section heading."""
 
     def max_idf(self) -> float:
         """The idf a term found in no passage would have: the weight of an unknown word."""
