@@ -69,6 +69,7 @@ class Citation:
     start: int
     end: int
     published: str | None = None
+    updated: str | None = None  # the date of the document's last correction
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ def _result(
         start=passage.start,
         end=passage.end,
         published=passage.published,
+        updated=passage.updated,
     )
     return Result(
         rank=rank,

@@ -25,6 +25,7 @@ from index import (
 
 from .config import Settings, load_settings
 from .errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, QabotError, StartError
+from .follow.commands import add_commands as add_follow_commands
 
 DOCS_HELP = ("docs folders or files; none: the folders the index was built from "
              "(a first build: {default})")
@@ -177,7 +178,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             "offset": page.offset,
             "next_offset": page.next_offset,
             "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "published": d.published, "url": d.url,
+                {"doc_id": d.doc_id, "title": d.title, "published": d.published, "updated": d.updated, "url": d.url,
                  "path": d.path, "passages": d.passages}
                 for d in page.documents
             ],
@@ -315,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", help="address the webhook server listens on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
     p.set_defaults(func=cmd_telegram)
+    add_follow_commands(sub)
     return parser
 
 

@@ -41,6 +41,12 @@ class Settings:
     store_questions: bool = True  # off: the feedback database keeps counts and terms, no question text
     retention_days: int = 90  # feedback rows older than this are deleted
     editor_chat: int | None = None  # Telegram chat that "Ask the newsroom" forwards questions to
+    # Followed feeds (`qabot follow`, bot/follow/): the fetcher's limits and the bot's schedule.
+    fetch_allow: tuple[str, ...] = ()  # hosts or CIDR ranges fetched although private (intranets, tests)
+    fetch_timeout: int = 20  # seconds per page, redirects included
+    fetch_max_mb: int = 10  # a bigger page is cut off and skipped
+    fetch_delay: int = 1  # seconds between two requests to one host
+    refresh_minutes: int = 0  # the running bot refreshes the followed feeds this often (0: never)
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
@@ -83,6 +89,11 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         store_questions=_switch("QABOT_STORE_QUESTIONS", get("QABOT_STORE_QUESTIONS"), True),
         retention_days=_int("QABOT_RETENTION_DAYS", get("QABOT_RETENTION_DAYS"), 90, low=1, high=36500),
         editor_chat=_chat_id("QABOT_EDITOR_CHAT", get("QABOT_EDITOR_CHAT")),
+        fetch_allow=tuple(p for p in (get("QABOT_FETCH_ALLOW") or "").replace(",", " ").split() if p),
+        fetch_timeout=_int("QABOT_FETCH_TIMEOUT", get("QABOT_FETCH_TIMEOUT"), 20, low=1, high=600),
+        fetch_max_mb=_int("QABOT_FETCH_MAX_MB", get("QABOT_FETCH_MAX_MB"), 10, low=1, high=1024),
+        fetch_delay=_int("QABOT_FETCH_DELAY", get("QABOT_FETCH_DELAY"), 1, low=0, high=600),
+        refresh_minutes=_int("QABOT_REFRESH_MINUTES", get("QABOT_REFRESH_MINUTES"), 0, low=0, high=7 * 24 * 60),
     )
 
 

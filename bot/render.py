@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from index import SourcePage
@@ -27,9 +28,10 @@ def plural(count: int, noun: str) -> str:
 
 
 def citation_line(c: Citation) -> str:
-    """`Title - Section, para N` (no section: `Title, para N`)."""
+    """`Title - Section, para N` (no section: `Title, para N`), then `, updated DATE` for a corrected article."""
     where = f"{c.title} - {c.section}" if c.section else c.title
-    return f"{where}, para {c.paragraph}"
+    line = f"{where}, para {c.paragraph}"
+    return f"{line}, updated {c.updated}" if c.updated else line
 
 
 def to_terminal(
@@ -122,6 +124,7 @@ def to_json(answer: Answer, results: tuple[Result, ...] | None = None) -> dict[s
                     "paragraph": r.citation.paragraph,
                     "path": r.citation.path,
                     "url": r.citation.url,
+                    "updated": r.citation.updated,
                     "start": r.citation.start,
                     "end": r.citation.end,
                 },
@@ -135,8 +138,10 @@ def to_json(answer: Answer, results: tuple[Result, ...] | None = None) -> dict[s
 
 
 def _citation(c: Citation) -> str:
-    # The document's date after the citation: "Title - Section, para N, 2025-03-14".
-    return f"{citation_line(c)}, {c.published}" if c.published else citation_line(c)
+    # The document's date after the citation: "Title - Section, para N, 2025-03-14, updated 2025-03-15".
+    line = citation_line(replace(c, updated=None))
+    dates = [d for d in (c.published, f"updated {c.updated}" if c.updated else None) if d]
+    return ", ".join([line, *dates])
 
 
 def sources_to_terminal(page: SourcePage) -> str:
@@ -145,7 +150,8 @@ def sources_to_terminal(page: SourcePage) -> str:
         return f"No documents here (the index holds {page.total})."
     lines = []
     for number, doc in enumerate(page.documents, start=page.offset + 1):
-        extra = ", ".join(x for x in (doc.published, doc.url) if x)
+        updated = f"updated {doc.updated}" if doc.updated else None
+        extra = ", ".join(x for x in (doc.published, updated, doc.url) if x)
         lines.append(f"{number}. {_safe(doc.title)}" + (f" ({_safe(extra)})" if extra else ""))
         lines.append(f"    {_safe(doc.path)}, {doc.passages} passages")
     shown = f"{page.offset + 1}-{page.offset + len(page.documents)} of {page.total} documents"

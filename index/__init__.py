@@ -7,6 +7,7 @@ from .analysis.acronyms import spelled_out
 from .analysis.documents import Document, Skipped, read_documents
 from .analysis.passages import Passage, split_document
 from .analysis.tokens import STOPWORDS, term_spans, tokenize
+from .analysis.webpages import extract_article
 from .build import (
     DEFAULT_DOCS,
     DEFAULT_INDEX,
@@ -35,7 +36,7 @@ from .query import Query, parse_question
 from .reranking import Ranking, Scored, rerank
 from .semantic import Encoder, default_encoder
 from .sources import SourcePage, list_sources
-from .storage import index_paths
+from .storage import companion_path, file_lock, index_paths, write_bytes, write_json
 
 __all__ = [
     "DEFAULT_DOCS",
@@ -63,8 +64,11 @@ __all__ = [
     "Skipped",
     "SourcePage",
     "build_index",
+    "companion_path",
     "default_encoder",
     "describe",
+    "extract_article",
+    "file_lock",
     "fingerprint",
     "index_paths",
     "list_sources",
@@ -80,4 +84,6 @@ __all__ = [
     "term_spans",
     "tokenize",
     "warnings",
+    "write_bytes",
+    "write_json",
 ]

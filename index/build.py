@@ -40,6 +40,10 @@ ENGINES = ("auto", "bm25", "archive")
 # Above this much source text (about 8,000 passages) rank-bm25's per-passage Python loop and its JSON
 # index's load time outgrow the archive engine's (docs/benchmarks.md): use the archive.
 ARCHIVE_MIN_BYTES = 4 * 1024 * 1024
+# Or from this many files: the small engine re-reads every file at each rebuild, the archive only
+# the files that changed, and a followed feed adds a few files at a time (1,000 articles with 10
+# new: docs/benchmarks.md, bench/refresh.py).
+ARCHIVE_MIN_FILES = 500
 # Raised whenever what a build derives from the same files changes (acronyms found, fields):
 # indexes built before then no longer match their documents' fingerprint and are rebuilt.
 ANALYSIS_VERSION = 2  # 2: acronyms used without a "(CBP)" definition
@@ -94,7 +98,7 @@ def build_index(
     .json file); the old one stays, and keeps serving, if this fails or is interrupted.
 
     engine: "bm25" (rank-bm25 over a JSON index), "archive" (sparse arrays, for big archives) or
-    "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or more).
+    "auto" (the archive once the docs folders hold ARCHIVE_MIN_BYTES or ARCHIVE_MIN_FILES or more).
     progress: called now and then with how far the build has got.
     semantic: make passage vectors (True), never (False), or for a small-engine index of at most
     SEMANTIC_AUTO_MAX passages when the encoder is installed (None).
@@ -140,7 +144,7 @@ def _build(roots: Sequence[Path], out: Path, engine: str, progress: ProgressCall
             raise NoDocumentsError(f"no docs folder at {root}")
     with rebuild_lock(out):
         print_of = fingerprint(roots)
-        if engine == "archive" or (engine == "auto" and _docs_bytes(roots) >= ARCHIVE_MIN_BYTES):
+        if engine == "archive" or (engine == "auto" and _is_archive(roots)):
             from .engines.archive_build import build_archive
 
             counts = build_archive(roots, out, print_of, progress)
@@ -202,6 +206,7 @@ def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], pri
         title_terms = list(doc["title_terms"])
         doc_rows.append({
             **{k: doc[k] for k in ("doc_id", "path", "title", "url", "published", "author", "sections", "passages")},
+            "updated": doc.get("updated"),  # segments cached before corrections were recorded lack it
             "title_terms": with_acronyms(title_terms, acronyms),
         })
         seq_at = int(a["p_len"][:first].sum())
@@ -349,6 +354,11 @@ def describe(summary: BuildSummary) -> str:
         f"Indexed {summary.documents} document(s), {summary.passages} passages, "
         f"{summary.terms} distinct terms{vectors} in {summary.seconds:.2f} s -> {summary.path}"
     )
+
+
+def _is_archive(roots: Sequence[Path]) -> bool:
+    files = sum(len(candidate_files(root)) for root in roots)
+    return files >= ARCHIVE_MIN_FILES or _docs_bytes(roots) >= ARCHIVE_MIN_BYTES
 
 
 def _docs_bytes(roots: Sequence[Path]) -> int:

@@ -43,6 +43,7 @@ class DocumentInfo:
     author: str | None
     sections: tuple[str, ...]
     passages: int
+    updated: str | None = None  # the date of the last correction (see Document.updated)
 
 
 @dataclass(frozen=True)

@@ -142,10 +142,16 @@ def read_index(index: Path) -> dict[str, Any]:
     return data
 
 
-@contextlib.contextmanager
-def rebuild_lock(path: Path) -> Iterator[None]:
+def rebuild_lock(path: Path) -> contextlib.AbstractContextManager[None]:
     """Hold an exclusive lock for rebuilding the index `path`; a second rebuild at once is refused."""
-    lock_path = index_paths(path).lock
+    return file_lock(
+        index_paths(path).lock, f"another rebuild of {path} is running; try again when it has finished"
+    )
+
+
+@contextlib.contextmanager
+def file_lock(lock_path: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file `lock_path`; IndexBusyError(`busy`) when it is held."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -153,9 +159,7 @@ def rebuild_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             if err.errno in (errno.EAGAIN, errno.EACCES):
-                raise IndexBusyError(
-                    f"another rebuild of {path} is running; try again when it has finished"
-                ) from None
+                raise IndexBusyError(busy) from None
             raise
         yield
     finally:

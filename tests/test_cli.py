@@ -52,7 +52,7 @@ def test_ask_json_builds_the_index_and_answers_in_the_documented_shape(workdir: 
     first = row["answers"][0]
     assert set(first) == {"rank", "score", "text", "sentence", "citation"}
     assert set(first["citation"]) == {
-        "doc_id", "title", "section", "paragraph", "path", "url", "start", "end",
+        "doc_id", "title", "section", "paragraph", "path", "url", "updated", "start", "end",
     }
     assert "Mayorkas" in first["text"] and first["rank"] == 1
     c = first["citation"]

@@ -29,11 +29,12 @@ from index import load_or_build
 from ..answer import Answerer
 from ..config import DEFAULT_API_URL, Settings
 from ..errors import EXIT_USAGE, ConfigError, StartError
+from ..follow.fetch import Fetcher, fetch_policy
 from ..logsafe import RedactingFilter, secret_parts, setup_logging
 from ..ratelimit import FloodLimit
 from ..results_store import ResultStore
 from ..service import Service
-from . import callbacks, feedback, handlers
+from . import archive, callbacks, feedback, handlers
 from .errors import error_handler
 from .inline import inline_question
 from .pacing import ChatPacedRateLimiter
@@ -97,6 +98,7 @@ def build_application(settings: Settings, service: Service) -> Application:
         results=ResultStore(settings.result_sets, settings.result_age),
         questions=FloodLimit(settings.rate_limit, 60.0),
         inline=FloodLimit(settings.rate_limit * 3, 60.0),
+        fetcher=Fetcher(fetch_policy(settings)),
     )
     message = filters.UpdateType.MESSAGE
     application.add_handler(TypeHandler(Update, handlers.allowlist_gate), group=-1)
@@ -107,6 +109,7 @@ def build_application(settings: Settings, service: Service) -> Application:
         ("ask", handlers.ask_command),
         ("reload", handlers.reload_command),
         ("report", feedback.report_command),
+        ("add", archive.add_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=message))
     # A photo or file with a caption is asked like a text: the caption is the question.
@@ -120,6 +123,10 @@ def build_application(settings: Settings, service: Service) -> Application:
             message & filters.Chat(settings.editor_chat) & ~filters.COMMAND & feedback.ReplyToForward(),
             feedback.newsroom_reply,
         ))
+    # Before questions: a private message that is only a link is an article offered for the archive.
+    application.add_handler(
+        MessageHandler(message & filters.ChatType.PRIVATE & filters.Regex(archive.LINK), archive.link_message)
+    )
     application.add_handler(
         MessageHandler(message & filters.ChatType.PRIVATE & asked, handlers.question_message)
     )
@@ -140,6 +147,7 @@ def build_application(settings: Settings, service: Service) -> Application:
         (callbacks.UP, feedback.vote_button),
         (callbacks.DOWN, feedback.vote_button),
         (callbacks.NEWSROOM, feedback.newsroom_button),
+        (callbacks.ADD, archive.add_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=callbacks.pattern(kind)))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
@@ -241,6 +249,7 @@ async def _post_init(application: Application) -> None:
     await asyncio.to_thread(index.warm_up)
     # A rebuilt index (`qabot index` run beside the bot) is picked up without a restart.
     service.start()
+    archive.schedule_refresh(application)
     log.info(
         "@%s is answering from %d document(s), %d passages",
         application.bot.username,
@@ -254,5 +263,6 @@ async def _post_stop(application: Application) -> None:
     log.info("stopping")
     st: BotState = application.bot_data[STATE]
     await asyncio.to_thread(st.service.stop)
+    await st.fetcher.close()
     if st.feedback is not None:
         await asyncio.to_thread(st.feedback.close)

@@ -15,8 +15,9 @@ SOURCES = "o"  # a /sources page: key = the offset of its first document
 UP = "u"  # 👍 on an answer: key = result set, number = the page shown (its first result is rated)
 DOWN = "d"  # 👎, likewise
 NEWSROOM = "n"  # "Ask the newsroom": key = the message id of the reader's question in that chat
+ADD = "a"  # "Add to the archive" (number 1) / "Cancel" (0) under an editor's link: key = the proposal
 
-_DATA = re.compile(r"([psqoudn]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
+_DATA = re.compile(r"([psqoudna]):([A-Za-z0-9_-]{1,16})(?::(\d{1,3}))?")
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,8 @@ def sources_html(documents: Sequence[DocumentInfo], offset: int = 0, total: int 
         facts = [plural(doc.passages, "passage")]
         if doc.published:
             facts.append(f"published {shorten(doc.published, 40)}")
+        if doc.updated:
+            facts.append(f"updated {shorten(doc.updated, 40)}")
         lines.append(text(", ".join(facts)))
         if doc.sections:
             lines.append(text("Sections: " + shorten("; ".join(doc.sections), 600)))

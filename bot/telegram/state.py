@@ -10,6 +10,8 @@ from telegram.ext import ContextTypes
 from ..answer import Result
 from ..config import Settings
 from ..feedback import FeedbackRecorder
+from ..follow.fetch import Fetcher
+from ..follow.pending import Proposals
 from ..ratelimit import FloodLimit
 from ..results_store import ResultStore
 from ..service import Service
@@ -45,6 +47,8 @@ class BotState:
     results: ResultStore
     questions: FloodLimit
     inline: FloodLimit
+    fetcher: Fetcher  # fetches editors' links and the followed feeds
+    proposals: Proposals = field(default_factory=Proposals)  # editors' links awaiting their confirmation
     conflict_logged: float | None = None
     feedback: FeedbackRecorder | None = None  # opened in post_init; None with QABOT_FEEDBACK=off
     # The vote each chat last gave on a page of an answer, to mark its button: (chat, key, page) -> vote.

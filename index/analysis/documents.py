@@ -35,6 +35,7 @@ class Document:
     published: str | None = None
     author: str | None = None
     encoding: str | None = None  # the legacy encoding the file was decoded from; None for UTF-8
+    updated: str | None = None  # when a correction was published (a page's article:modified_time)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def html_document(raw: bytes, rel: str, path: str) -> Document | None:
         url=article.url,
         published=article.published,
         author=article.author,
+        updated=article.updated,
     )
 
 

@@ -47,6 +47,7 @@ class Passage:
     text: str
     sentences: tuple[tuple[int, int], ...]  # sentence spans relative to `start`
     published: str | None = None  # the document's date, carried into citations
+    updated: str | None = None  # the date of the document's last correction, carried into citations
 
 
 def split_document(doc: Document, sentences: bool = True) -> list[Passage]:
@@ -87,6 +88,7 @@ def split_document(doc: Document, sentences: bool = True) -> list[Passage]:
                     text=doc.text[part_start:part_end],
                     sentences=spans,
                     published=doc.published,
+                    updated=doc.updated,
                 )
             )
     return passages

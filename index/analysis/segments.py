@@ -145,6 +145,7 @@ def segment_of(docs: list[Document], skipped: list[Skipped], cache: TermIds) -> 
             {
                 "doc_id": doc.doc_id, "path": doc.path, "title": doc.title, "url": doc.url,
                 "published": doc.published, "author": doc.author, "digest": text_digest(doc),
+                "updated": doc.updated,
                 "sections": list(dict.fromkeys(p.section for p in passages if p.section)),
                 "passages": len(passages),
                 "title_terms": [cache.terms[i] for i in cache.of(doc.title)],

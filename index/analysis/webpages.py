@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _EXTRA_NEWLINES = re.compile(r"\n\s*\n+")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class _Silence(logging.Filter):
@@ -33,6 +34,7 @@ class Article:
     url: str | None
     published: str | None
     author: str | None
+    updated: str | None = None  # the page's article:modified_time, when it is not the publication day
 
 
 def extract_article(raw: bytes) -> Article | None:
@@ -76,4 +78,20 @@ def extract_article(raw: bytes) -> Article | None:
         url=(page.url or "").strip() or None,
         published=(page.date or "").strip() or None,
         author=(page.author or "").strip() or None,
+        updated=_updated(raw, page.date),
     )
+
+
+def _updated(raw: bytes, published: str | None) -> str | None:
+    """The date of the page's last correction (`article:modified_time`, as `qabot refresh` writes
+    it), or None when it has none or it is the publication day."""
+    from lxml import etree, html
+
+    try:
+        values = html.fromstring(raw).xpath(
+            "//meta[@property='article:modified_time' or @name='article:modified_time']/@content"
+        )
+    except (ValueError, TypeError, LookupError, etree.ParserError):
+        return None
+    day = str(values[0]).strip()[:10] if values else ""
+    return day if _DAY.fullmatch(day) and day != (published or "")[:10] else None

@@ -323,7 +323,7 @@ class ArchiveIndex(QuerySide):
             section=self._sections[section] if section >= 0 else None,
             paragraph=int(a["p_para"][i]), url=doc.url,
             start=int(a["p_start"][i]), end=int(a["p_end"][i]), text=text,
-            sentences=spans, published=doc.published,
+            sentences=spans, published=doc.published, updated=doc.updated,
         )
 
     def _compiled_buffers(self) -> _Buffers:
@@ -518,7 +518,7 @@ def _documents(records: list[dict]) -> _Built[DocumentInfo]:
             made[i] = DocumentInfo(
                 doc_id=d["doc_id"], path=d["path"], title=d["title"], url=d["url"],
                 published=d["published"], author=d["author"], sections=tuple(d["sections"]),
-                passages=d["passages"],
+                passages=d["passages"], updated=d.get("updated"),
             )
         return made[i]
 

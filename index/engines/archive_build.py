@@ -264,6 +264,8 @@ def merge(
     documents = [
         {k: docs[g][k] for k in ("doc_id", "path", "title", "url", "published", "author",
                                  "sections", "passages")}
+        # Segments cached before corrections were recorded have no "updated".
+        | {"updated": docs[g].get("updated")}
         for g in kept
     ]
     meta = {

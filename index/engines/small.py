@@ -144,6 +144,7 @@ def _from_data(data: dict[str, Any]) -> Index:
             author=d["author"],
             sections=tuple(str(s) for s in d["sections"]),
             passages=int(d["passages"]),
+            updated=d.get("updated"),
         )
         for d in data["documents"]
     ]
@@ -170,6 +171,7 @@ def _from_data(data: dict[str, Any]) -> Index:
                 text=text,
                 sentences=tuple((int(a), int(b)) for a, b in p["sentences"]),
                 published=doc.published,
+                updated=doc.updated,
             )
         )
         terms.append([str(t) for t in p["terms"]])

@@ -1,0 +1,1 @@
+"""Keeping the archive fresh: followed feeds, articles added by link, corrections (`qabot follow`)."""
