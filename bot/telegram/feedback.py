@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes, filters
 from ..config import Settings
 from ..feedback import DOWN, UP, FeedbackError, FeedbackRecorder, report
 from . import callbacks
-from .handlers import EXPIRED, NOT_ALLOWED, page_keyboard
+from .handlers import EXPIRED, admin_only, page_keyboard
 from .html import newsroom_html, page_count, report_html, text
 from .send import ack, edit_markup, reply, send_rendered
 from .state import Prompt, Route, state
@@ -198,12 +198,9 @@ async def newsroom_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/report (admins only): the week's not-found and unsure rates and its top five gaps."""
-    st = state(context)
-    user = update.effective_user
-    if user is None or user.id not in st.settings.admin_ids:
-        log.info("refused /report from a user who is not an admin")
-        await reply(update, context, text(NOT_ALLOWED))
+    if not await admin_only(update, context, "/report"):
         return
+    st = state(context)
     if not st.settings.feedback:
         await reply(update, context, text("Questions are not recorded (QABOT_FEEDBACK=off): there is no report."))
         return

@@ -418,14 +418,21 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, context, text(UNKNOWN_COMMAND))
 
 
+async def admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    """Whether the sender is one of the bot's admins; others are told so, and the refusal logged."""
+    user = update.effective_user
+    if user is not None and user.id in state(context).settings.admin_ids:
+        return True
+    log.info("refused %s from a user who is not an admin", command)
+    await reply(update, context, text(NOT_ALLOWED))
+    return False
+
+
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins only): rebuild or reload the index and answer from it, without a restart."""
-    st = state(context)
-    user = update.effective_user
-    if user is None or user.id not in st.settings.admin_ids:
-        log.info("refused /reload from a user who is not an admin")
-        await reply(update, context, text(NOT_ALLOWED))
+    if not await admin_only(update, context, "/reload"):
         return
+    st = state(context)
     if st.service.busy:
         await reply(update, context, text("A reload is already running."))
         return
