@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .analysis import tokens
 from .analysis.acronyms import with_acronyms
 from .analysis.documents import (
@@ -189,19 +191,23 @@ def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], pri
     if not books.kept:
         return None
     acronyms = books.acronyms
-    # Each document's segment, and its first passage within that segment.
-    where: list[tuple[Segment, int]] = []
+    # Each document's segment, its first passage within that segment, and where that passage's
+    # terms start in the segment's term sequence.
+    where: list[tuple[Segment, int, int]] = []
     for seg in analysed.segments:
+        seq_starts = np.concatenate(([0], np.cumsum(seg.arrays["p_len"], dtype=np.int64)))
         first = 0
         for d in seg.meta["documents"]:
-            where.append((seg, first))
+            where.append((seg, first, int(seq_starts[first])))
             first += d["passages"]
     doc_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
     stems: dict[str, str] = {}
+    used: dict[int, Segment] = {}  # the segments holding a kept document: their words' stems are kept
     for g in books.kept:
         doc = books.docs[g]
-        seg, first = where[g]
+        seg, first, seq_at = where[g]
+        used[id(seg)] = seg
         a, vocabulary = seg.arrays, seg.meta["vocabulary"]
         title_terms = list(doc["title_terms"])
         doc_rows.append({
@@ -209,7 +215,6 @@ def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], pri
             "updated": doc.get("updated"),  # segments cached before corrections were recorded lack it
             "title_terms": with_acronyms(title_terms, acronyms),
         })
-        seq_at = int(a["p_len"][:first].sum())
         for i in range(first, first + doc["passages"]):
             text = bytes(a["text"][a["p_text"][i] : a["p_text"][i + 1]]).decode("utf-8")
             flat = a["sents"][a["p_sent"][i] : a["p_sent"][i + 1]].tolist()
@@ -230,6 +235,7 @@ def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], pri
                 "terms": with_acronyms(terms, acronyms),
                 "heading": with_acronyms(heading, acronyms),
             })
+    for seg in used.values():
         stems.update(seg.meta["stems"])
     return {
         "tokenizer": tokens.TOKENIZER_VERSION,
