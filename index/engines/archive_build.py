@@ -23,6 +23,7 @@ from ..analysis.acronyms import AcronymAdder
 from ..analysis.documents import Note, Skipped, no_documents_message
 from ..analysis.segments import Segment
 from ..errors import NoDocumentsError
+from ..mapped import release
 from ..pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
 from ..progress import BuildProgress, ProgressCallback
 from ..storage import index_paths, write_index
@@ -71,8 +72,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
         merged = merge(analysed.segments, books, writer.add)
         if merged is None:
             raise NoDocumentsError(no_documents_message(roots, books.skipped))
-        meta, documents, arrays = merged
-        passages = int(arrays["p_doc"].shape[0])
+        meta, documents, passages = merged
         progress(BuildProgress("writing", done.done_bytes, done.total_bytes, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)
@@ -93,7 +93,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
     prune_cache(cache_dir(out), analysed)
     return ArchiveCounts(
         documents=len(documents),
-        passages=int(arrays["p_doc"].shape[0]),
+        passages=passages,
         terms=len(meta["vocabulary"]),
         skipped=tuple(books.skipped),
         notes=analysed.notes,
@@ -121,12 +121,15 @@ def _stored_stems(out: Path) -> dict[str, str] | None:
 
 def merge(
     segments: list[Segment], books: Catalogue, emit: Callable[[str, Any], None] = lambda *_: None
-) -> tuple[dict, list[dict], dict[str, np.ndarray]] | None:
-    """Segments -> archive metadata, documents and arrays (all but "text", which only goes to
-    `emit`, as a list of pieces); None when no passage has a term.
+) -> tuple[dict, list[dict], int] | None:
+    """Segments -> archive metadata, documents and number of passages; None when no passage has
+    a term.
 
-    `emit(name, array)` is called with each finished array (the archive writer writes it while
-    the merge goes on), once it is sure that the merge will not return None.
+    `emit(name, array)` is called with each finished array ("text" as a list of pieces; the
+    archive writer writes it while the merge goes on), once it is sure that the merge will not
+    return None. The merge keeps no array it has emitted and no longer reads, and lets go of the
+    cached segments' pages once it has read them (mapped.py): the build's peak memory is then
+    about the postings being sorted, not the whole archive plus its segments.
 
     Builds the three fields the small engine scores (search.py): the passages' text, their
     headings (document title + section heading, stored once per run of passages sharing them) and
@@ -149,6 +152,8 @@ def merge(
     sections: list[str] = []
     section_terms: list[list[str]] = []
     to_columns: list[np.ndarray] = []  # each segment's term numbers -> columns of all_terms
+    places = _AcronymPlaces.of(table, column)
+    acronym_parts: list[tuple[np.ndarray, np.ndarray]] = []
     for seg in segments:
         a = seg.arrays
         to_column = np.array(list(map(column.__getitem__, seg.meta["vocabulary"])), dtype=np.int32)
@@ -161,7 +166,11 @@ def merge(
         _add(parts, "p_text", np.stack([a["p_text"][:-1], a["p_text"][1:]], axis=1) + t_base)
         _add(parts, "p_sent", np.stack([a["p_sent"][:-1], a["p_sent"][1:]], axis=1) + s_base)
         _add(parts, "sents", a["sents"])
-        _add(parts, "seq", to_column[a["seq"]])
+        # The acronyms of spelled-out expansions, found in each segment's term sequences (as
+        # `with_acronyms` adds them to each passage's terms; no expansion spans two passages).
+        acr_rows, acr_cols = places.find(to_column[a["seq"]], a["p_len"])
+        acronym_parts.append((acr_rows + p_base, acr_cols))
+        release(a["seq"])  # the biggest array read here, and not read again
         stems.update(seg.meta["stems"])
         sections.extend(seg.meta["sections"])
         section_terms.extend(seg.meta["section_terms"])
@@ -172,10 +181,11 @@ def merge(
     # The passages' text (the biggest array) is written from the segments' pieces, never joined.
     text_parts = [seg.arrays["text"] for seg in segments]
     del parts
-    # The acronyms of spelled-out expansions, counted over all passages at once (as `with_acronyms`
-    # adds them to each passage's terms): extra postings, and one more term in the passage's length.
+    # Each acronym place is one more posting (or count) and one more term in the passage's length.
+    acr_rows = np.concatenate([r for r, _ in acronym_parts])
+    acr_cols = np.concatenate([c for _, c in acronym_parts])
+    del acronym_parts
     p_len = cat.pop("p_len").astype(np.int64)
-    acr_rows, acr_cols = _acronym_postings(cat.pop("seq"), p_len, table, column)
     p_len += np.bincount(acr_rows, minlength=p_base)
     cat["p_len"] = p_len
     counts = np.array([docs[g]["passages"] for g in kept], dtype=np.int64)
@@ -198,12 +208,17 @@ def merge(
     for name, array in arrays.items():
         emit(name, array)
     emit("text", text_parts)
-    rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n)
+    # What the rest reads; the other arrays are the writer's now, freed once written (so are the
+    # big ones below: the merge keeps an array only while it still reads it).
+    p_doc, p_section, doc_len = arrays["p_doc"], arrays["p_section"], arrays["p_len"].astype(np.int64)
+    del arrays, text_parts
+    rows, tfs, all_ptr = _text_postings(segments, to_columns, new_of_old, acr_rows, acr_cols, len(all_terms), n,
+                                        int(p_len.max()))
+    del new_of_old, acr_rows, acr_cols, p_len
     text_df = np.diff(all_ptr)
-    groups = _heading_groups(arrays, kept, docs, section_terms, adder)
+    groups = _heading_groups(p_doc, p_section, kept, docs, section_terms, adder)
 
     def publish(**more: np.ndarray) -> None:
-        arrays.update(more)
         for name, array in more.items():
             emit(name, array)
 
@@ -217,7 +232,6 @@ def merge(
     text_counts[[index_of[t] for t in text_terms]] = text_df[text_df > 0]
     col_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(text_counts, out=col_ptr[1:])
-    doc_len = arrays["p_len"].astype(np.int64)
     # rank-bm25's term-frequency part of each posting, computed as it computes it (float64, same
     # operations in the same order), so a question only multiplies by idf and weights and adds.
     weights = _tf_part(tfs, doc_len, rows)
@@ -230,6 +244,7 @@ def merge(
         tfs=_small(tfs),
         idf=_idf(np.diff(col_ptr), n),
     )
+    del weights
     # Headings: postings per group of passages; the length normalisation uses each passage's
     # heading length, the same for all passages of a group, and df counts passages.
     h_cols = np.array([index_of[t] for t in groups.terms], dtype=np.int64)
@@ -250,8 +265,8 @@ def merge(
     # Documents: the title's terms and all their passages' terms. Postings sorted by term then
     # passage are sorted by term then document too: runs of equal (term, document) are summed.
     n_docs = len(kept)
-    d_ptr, d_rows, d_tfs, d_len = _document_postings(
-        rows, col_ptr, tfs, arrays["p_doc"], doc_len, groups, index_of, n_docs)
+    d_ptr, d_rows, d_tfs, d_len = _document_postings(rows, col_ptr, tfs, p_doc, doc_len, groups, index_of, n_docs)
+    del rows, tfs
     d_weights = _tf_part(d_tfs, d_len, d_rows)
     publish(
         d_ptr=d_ptr,
@@ -261,6 +276,7 @@ def merge(
         d_wmax=_column_max(d_weights, d_ptr),
         d_idf=_idf(np.diff(d_ptr), n_docs),
     )
+    del d_rows, d_tfs, d_weights
     documents = [
         {k: docs[g][k] for k in ("doc_id", "path", "title", "url", "published", "author",
                                  "sections", "passages")}
@@ -277,11 +293,11 @@ def merge(
         "stems": dict(sorted(stems.items())),
         "acronyms": {k: list(v) for k, v in sorted(table.items())},
     }
-    return meta, documents, arrays
+    return meta, documents, n
 
 
 def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of_old: np.ndarray,
-                   acr_rows: np.ndarray, acr_cols: np.ndarray, width: int, n: int
+                   acr_rows: np.ndarray, acr_cols: np.ndarray, width: int, n: int, longest: int
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All segments' text postings plus one count per acronym place, sorted by column (of
     all_terms) then passage, the order the scorer reads them in: (passages, counts, each
@@ -289,7 +305,8 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
 
     Each segment's postings are packed as (column, passage, count) keys straight into one array
     and sorted in place. Memory is what costs here (touching new memory is slow on a VM): no
-    concatenated copies of rows, columns and counts, and no array of columns at all."""
+    concatenated copies of rows, columns and counts, and no array of columns at all. `longest`:
+    the most terms of a passage (acronyms added), which no count exceeds."""
     # Each acronym (passage, column) once, with its count (keys in the old passage numbering).
     acr_live = new_of_old[acr_rows] >= 0
     more, more_tf = _sum_runs(np.sort(acr_rows[acr_live] * width + acr_cols[acr_live]),
@@ -299,8 +316,9 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
     has_more = np.zeros(len(new_of_old), dtype=bool)
     has_more[more // width] = True
     total = sum(len(seg.arrays["post_row"]) for seg in segments)
-    top = max((int(seg.arrays["post_tf"].max()) for seg in segments if len(seg.arrays["post_tf"])), default=1)
-    tf_bits = max((top + (int(more_tf.max()) if len(more_tf) else 0)).bit_length(), 1)
+    # Bits for the counts from the passages' lengths: reading every segment's counts for their
+    # largest would read (and map) them twice.
+    tf_bits = max(longest.bit_length(), 1)
     packed = (max(width, 1) * n).bit_length() + tf_bits <= 63
     key = np.empty(total + len(more), dtype=np.int64)
     tfs = np.empty(0 if packed else len(key), dtype=np.int64)  # packed: the counts ride in the keys
@@ -334,6 +352,8 @@ def _text_postings(segments: list[Segment], to_columns: list[np.ndarray], new_of
                 tfs[at + touched[hit]] += more_tf[found[hit]]
         key[at:end][rows < 0] = dropped
         at, base = end, base + len(a["p_start"])
+        for name in ("post_row", "post_col", "post_tf"):
+            release(a[name])
     more, more_tf = more[~merged], more_tf[~merged]
     more = new_of_old[more // width] + (more % width) * n
     key = key[: at + len(more)]
@@ -374,9 +394,8 @@ class _Groups:
     title_counts: list[Counter[str]]  # and their counts
 
 
-def _heading_groups(arrays: dict[str, np.ndarray], kept: list[int], docs: list[dict],
+def _heading_groups(p_doc: np.ndarray, p_section: np.ndarray, kept: list[int], docs: list[dict],
                     section_terms: list[list[str]], adder: AcronymAdder) -> _Groups:
-    p_doc, p_section = arrays["p_doc"], arrays["p_section"]
     n = len(p_doc)
     change = np.flatnonzero((p_doc[1:] != p_doc[:-1]) | (p_section[1:] != p_section[:-1])) + 1
     start = np.concatenate(([0], change, [n])).astype(np.int64)
@@ -477,54 +496,71 @@ def _sum_runs(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return key[first], np.add.reduceat(values, first)
 
 
-def _acronym_postings(seq: np.ndarray, p_len: np.ndarray, table: dict[str, tuple[str, ...]],
-                      column: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(passage, acronym's column) of each place in `seq` (all passages' term columns in order,
-    `p_len` terms each) where an expansion is spelled out and its acronym does not follow.
+@dataclass(frozen=True)
+class _AcronymPlaces:
+    """The acronyms whose expansions are all in the vocabulary, set up to find their places."""
 
-    Places are first narrowed to the expansions' first two terms (one lookup per position, then a
-    few pairs), so the per-acronym work is on a handful of places rather than on every passage."""
-    none = np.zeros(0, dtype=np.int64)
-    entries = [(column[acronym], [column[t] for t in expansion]) for acronym, expansion in table.items()
-               if all(t in column for t in expansion)]
-    if not entries or len(seq) < 2:
-        return none, none
-    width = len(column)
-    ends = np.cumsum(p_len)
-    first = np.zeros(width, dtype=bool)
-    first[[e[0] for _, e in entries]] = True
-    second = np.zeros(width, dtype=bool)
-    second[[e[1] for _, e in entries]] = True
-    here = np.flatnonzero(first[seq[:-1]] & second[seq[1:]])
-    pair = seq[here].astype(np.int64) * width + seq[here + 1]
-    wanted = np.isin(pair, [e[0] * width + e[1] for _, e in entries])
-    here, pair = here[wanted], pair[wanted]
-    stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
-    within = here + 1 < stop
-    here, stop, pair = here[within], stop[within], pair[within]
-    order = np.argsort(pair, kind="stable")
-    here, stop, pair = here[order], stop[order], pair[order]
-    last = len(seq) - 1
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for acronym, expansion in entries:
-        key = expansion[0] * width + expansion[1]
-        lo, hi = np.searchsorted(pair, key, "left"), np.searchsorted(pair, key, "right")
-        if lo == hi:
-            continue
-        at, end_of = here[lo:hi], stop[lo:hi]
-        ok = np.ones(len(at), dtype=bool)
-        for k, term in enumerate(expansion[2:], start=2):
-            pos = at + k
-            ok &= (pos < end_of) & (seq[np.minimum(pos, last)] == term)
-        end = at + len(expansion)
-        ok &= (end >= end_of) | (seq[np.minimum(end, last)] != acronym)
-        if ok.any():
-            rows.append(np.searchsorted(ends, at[ok], "right"))
-            cols.append(np.full(int(ok.sum()), acronym, dtype=np.int64))
-    if not rows:
-        return none, none
-    return np.concatenate(rows).astype(np.int64), np.concatenate(cols)
+    entries: list[tuple[int, list[int]]]  # acronym's column, expansion's columns
+    first: np.ndarray  # columns that start an expansion
+    second: np.ndarray  # columns second in an expansion
+    pairs: np.ndarray  # first * width + second of each expansion
+    width: int
+
+    @classmethod
+    def of(cls, table: dict[str, tuple[str, ...]], column: dict[str, int]) -> _AcronymPlaces:
+        """The places to look for, in `column`'s numbering of the terms."""
+        entries = [(column[acronym], [column[t] for t in expansion]) for acronym, expansion in table.items()
+                   if all(t in column for t in expansion)]
+        width = len(column)
+        first = np.zeros(width, dtype=bool)
+        first[[e[0] for _, e in entries]] = True
+        second = np.zeros(width, dtype=bool)
+        second[[e[1] for _, e in entries]] = True
+        pairs = np.array([e[0] * width + e[1] for _, e in entries], dtype=np.int64)
+        return cls(entries, first, second, pairs, width)
+
+    def find(self, seq: np.ndarray, p_len: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passage, acronym's column) of each place in `seq` (passages' term columns in order,
+        `p_len` terms each) where an expansion is spelled out and its acronym does not follow.
+
+        Places are first narrowed to the expansions' first two terms (one lookup per position,
+        then a few pairs), so the per-acronym work is on a handful of places rather than on every
+        passage."""
+        none = np.zeros(0, dtype=np.int64)
+        if not self.entries or len(seq) < 2:
+            return none, none
+        width = self.width
+        ends = np.cumsum(p_len, dtype=np.int64)
+        here = np.flatnonzero(self.first[seq[:-1]] & self.second[seq[1:]])
+        pair = seq[here].astype(np.int64) * width + seq[here + 1]
+        wanted = np.isin(pair, self.pairs)
+        here, pair = here[wanted], pair[wanted]
+        stop = ends[np.searchsorted(ends, here, "right")]  # the end of each place's passage
+        within = here + 1 < stop
+        here, stop, pair = here[within], stop[within], pair[within]
+        order = np.argsort(pair, kind="stable")
+        here, stop, pair = here[order], stop[order], pair[order]
+        last = len(seq) - 1
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        for acronym, expansion in self.entries if len(pair) else ():
+            key = expansion[0] * width + expansion[1]
+            lo, hi = np.searchsorted(pair, key, "left"), np.searchsorted(pair, key, "right")
+            if lo == hi:
+                continue
+            at, end_of = here[lo:hi], stop[lo:hi]
+            ok = np.ones(len(at), dtype=bool)
+            for k, term in enumerate(expansion[2:], start=2):
+                pos = at + k
+                ok &= (pos < end_of) & (seq[np.minimum(pos, last)] == term)
+            end = at + len(expansion)
+            ok &= (end >= end_of) | (seq[np.minimum(end, last)] != acronym)
+            if ok.any():
+                rows.append(np.searchsorted(ends, at[ok], "right"))
+                cols.append(np.full(int(ok.sum()), acronym, dtype=np.int64))
+        if not rows:
+            return none, none
+        return np.concatenate(rows).astype(np.int64), np.concatenate(cols)
 
 
 def _tf_part(tfs: np.ndarray, lengths: np.ndarray, rows: np.ndarray,

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from ..errors import IndexCorruptError
+from ..mapped import release
 from ..storage import fsync_dir, index_paths
 
 ARCHIVE_FORMAT = "qabot-archive"
@@ -138,6 +139,7 @@ def _save_parts(out: BinaryIO, parts: list[np.ndarray]) -> None:
     npformat.write_array_header_1_0(out, header)
     for part in parts:
         out.write(np.ascontiguousarray(part).data)
+        release(part)  # a view of a cached segment: its pages are not read again
 
 
 def _write(path: Path, fill: Any) -> None:
