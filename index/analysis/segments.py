@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..mapped import release
 from ..storage import write_atomically
 from . import tokens
 from .acronyms import find_acronyms
@@ -266,6 +267,7 @@ def load_segment(folder: Path, key: str) -> Segment | None:
         size = int.from_bytes(raw[len(_MAGIC) : _HEAD], "little")
         header = json.loads(raw[_HEAD : _HEAD + size].decode("utf-8"))
         base = _aligned(_HEAD + size)
+        release(np.frombuffer(raw, np.uint8, base))  # parsed: the header is not read again
         arrays: dict[str, np.ndarray] = {}
         for name, dtype, shape, offset in header["arrays"]:
             kind = np.dtype(dtype)

@@ -178,6 +178,9 @@ def merge(
         t_base += len(a["text"])
         s_base += len(a["sents"])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
+    for seg in segments:
+        for name in ("p_doc", "p_start", "p_end", "p_para", "p_section", "p_len", "p_text", "p_sent", "sents"):
+            release(seg.arrays[name])  # copied into `cat`
     # The passages' text (the biggest array) is written from the segments' pieces, never joined.
     text_parts = [seg.arrays["text"] for seg in segments]
     del parts
