@@ -33,7 +33,8 @@ _ASKS_EXPANSION = re.compile(
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few)\b|\bwhat\s+(?:number|percentage|share)\b",
+    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)\b"
+    r"|\bwhat\s+(?:number|percentage|share)\b",
     re.IGNORECASE,
 )
 # "When" asks for a date only as the question word ("when did ..."), not in a clause ("who

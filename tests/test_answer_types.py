@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import PEOPLE, asked_expansion, counted, counts_what, holds_money, named_role, names_role
+from bot.answer_types import (
+    NUMBER,
+    PEOPLE,
+    asked_expansion,
+    counted,
+    counts_what,
+    expected_type,
+    holds_money,
+    named_role,
+    names_role,
+)
 from index.analysis.tokens import term_spans, tokenize
 
 
@@ -56,3 +66,8 @@ def test_the_role_of_a_name_question() -> None:
 ])
 def test_only_an_acronym_question_asks_for_an_expansion(question: str, acronym: str | None) -> None:
     assert asked_expansion(question) == acronym
+
+
+@pytest.mark.parametrize("question", ["how fast are the gas outflows", "how deep is the well", "how tall is it"])
+def test_a_measure_question_wants_a_number(question: str) -> None:
+    assert expected_type(question) == NUMBER
