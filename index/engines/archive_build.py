@@ -73,7 +73,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
         if merged is None:
             raise NoDocumentsError(no_documents_message(roots, books.skipped))
         meta, documents, passages = merged
-        progress(BuildProgress("writing", done.done_bytes, done.total_bytes, len(documents), passages))
+        progress(BuildProgress("writing", done.done, done.total, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)
     except BaseException:
