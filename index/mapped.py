@@ -17,7 +17,8 @@ def release(array: np.ndarray) -> None:
     """Drop the pages wholly inside `array` from this process's memory (they stay in the page
     cache); nothing for an array that is not a view of a read-only mmap.mmap."""
     mapping = _mapping_of(array)
-    if mapping is None or array.nbytes == 0 or not array.flags.c_contiguous:
+    # Windows' mmap has no madvise: the pages then stay until the mapping is closed.
+    if mapping is None or array.nbytes == 0 or not array.flags.c_contiguous or not hasattr(mmap, "MADV_DONTNEED"):
         return
     offset = array.ctypes.data - np.frombuffer(mapping, dtype=np.uint8, count=1).ctypes.data
     first = -(-offset // mmap.PAGESIZE) * mmap.PAGESIZE
