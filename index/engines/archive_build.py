@@ -26,6 +26,7 @@ from ..errors import NoDocumentsError
 from ..pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
 from ..progress import BuildProgress, ProgressCallback
 from ..storage import index_paths, write_index
+from .archive_spelling import write_word_table
 from .archive_store import ArchiveWriter, archives_dir, prune
 from .scoring import K1, B
 
@@ -72,6 +73,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
         if merged is None:
             raise NoDocumentsError(no_documents_message(roots, books.skipped))
         meta, documents, arrays = merged
+        write_word_table(writer, meta)
         passages = int(arrays["p_doc"].shape[0])
         progress(BuildProgress("writing", done.done_bytes, done.total_bytes, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
