@@ -1,6 +1,6 @@
 """The words a spelling correction may choose, laid out so that one correction reads a small part.
 
-Words sorted by (length, word), their UTF-8 bytes in one blob with offsets, and per word a 32-bit
+Words sorted by length, their UTF-8 bytes in one blob with offsets, and per word a 32-bit
 letter-presence mask: a-z one bit each, any other character one of six bits by its code point.
 One edit changes which characters a word holds by at most two (a substitution: one gone, one new;
 an insertion or deletion: one, and the length by one; a transposition: none), and so at most two
@@ -27,7 +27,7 @@ _OTHER_BITS = 6  # characters outside a-z share bits 26..31
 
 @dataclass(frozen=True)
 class WordTable:
-    """Words by (length, word): UTF-8 bytes, offsets, letter masks, and where each length starts."""
+    """Words by length: UTF-8 bytes, offsets, letter masks, and where each length starts."""
 
     text: np.ndarray  # uint8: the words' bytes, one after another
     offsets: np.ndarray  # int64, words + 1: word i is text[offsets[i]:offsets[i + 1]]
@@ -36,19 +36,28 @@ class WordTable:
 
     @classmethod
     def of(cls, words: Iterable[str]) -> WordTable:
-        """The table of `words` (each taken once; empty ones left out)."""
-        ordered = sorted({w for w in words if w}, key=lambda w: (len(w), w))
-        lengths = np.fromiter(map(len, ordered), dtype=np.int64, count=len(ordered))
-        encoded = [w.encode("utf-8") for w in ordered]
-        offsets = np.zeros(len(ordered) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+        """The table of `words` (each taken once, empty ones left out), by length, in their own
+        order within a length (a correction's choice does not depend on it)."""
+        unique = list(dict.fromkeys(w for w in words if w))
+        lengths = np.fromiter(map(len, unique), dtype=np.int64, count=len(unique))
+        # numpy's stable sort by length alone: a million (length, word) keys took seconds.
+        order = np.argsort(lengths, kind="stable")
+        lengths = lengths[order]
+        joined = "".join([unique[i] for i in order.tolist()])
+        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        firsts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=firsts[1:])
+        # Each word's UTF-8 size from its code points: one encoding of all words, no per-word bytes.
+        widths = 1 + (points >= 0x80).astype(np.int32) + (points >= 0x800) + (points >= 0x10000)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        if len(lengths):
+            np.cumsum(np.add.reduceat(widths, firsts), out=offsets[1:])
         longest = int(lengths[-1]) if len(lengths) else 0
-        starts = np.searchsorted(lengths, np.arange(longest + 2)).astype(np.int64)
         return cls(
-            text=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            text=np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8),
             offsets=offsets,
-            masks=_masks("".join(ordered), lengths),
-            starts=starts,
+            masks=_masks(points, firsts),
+            starts=np.searchsorted(lengths, np.arange(longest + 2)).astype(np.int64),
         )
 
     @classmethod
@@ -71,7 +80,8 @@ class WordTable:
     def near(self, word: str, edits: int) -> list[str]:
         """The words that may be within `edits` edits of `word` (a superset: OSA decides)."""
         size = len(word)
-        mask = int(_masks(word, np.array([size]))[0])
+        points = np.frombuffer(word.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        mask = int(_masks(points, np.zeros(1, dtype=np.int64))[0]) if size else 0
         found: list[str] = []
         for length in range(max(size - edits, 0), min(size + edits, len(self.starts) - 2) + 1):
             a, b = int(self.starts[length]), int(self.starts[length + 1])
@@ -87,15 +97,11 @@ class WordTable:
         return bytes(self.text[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8", "replace")
 
 
-def _masks(joined: str, lengths: np.ndarray) -> np.ndarray:
-    """Each word's letter mask; the words are `joined` one after another, of `lengths` characters."""
-    if len(lengths) == 0:
+def _masks(points: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Each word's letter mask, from all words' code points and where each word starts in them."""
+    if len(firsts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    # No word is empty (reduceat would give an empty word its next character's bit).
-    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     letter = (points >= 97) & (points <= 122)
     bits = np.where(letter, points - 97, 26 + points % _OTHER_BITS).astype(np.uint32)
-    ones = np.left_shift(np.uint32(1), bits)
-    firsts = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=firsts[1:])
-    return np.bitwise_or.reduceat(ones, firsts).astype(np.uint32)
+    # No word is empty (reduceat would give an empty word its next character's bit).
+    return np.bitwise_or.reduceat(np.left_shift(np.uint32(1), bits), firsts).astype(np.uint32)
