@@ -5,6 +5,7 @@ telling "when was X born?" (not in the article) from "when did Obama end X?" (in
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable
 
 from index import STOPWORDS
 
@@ -15,21 +16,25 @@ NAME = "name"
 # "Who is the HHS secretary", "who said ...", "what is the name of ...": the answer is a name. Not
 # every "who" asks for one ("who suffers most" -> "immigrant communities").
 _ASKS_NAME = re.compile(
-    r"\bname\b|^\W*(?:and\s+)?who(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an|their|its|his|her)\b"
+    r"\bnames?\b|^\W*(?:and\s+)?who(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an|their|its|his|her)\b"
     r"|^\W*(?:and\s+)?who\s+(?:said|says|wrote|signed|leads|led|heads|headed|runs|ran|made|makes|built|"
     r"created|founded|sent|told|blocked|chairs|chaired)\b",
     re.IGNORECASE,
 )
 # "What does DHS stand for", "what is ICE", "DHS meaning": the acronym, as written.
+# A word in lower case only after "what does" ("what does ice mean"), not bare: "will a small
+# tariff always mean higher prices" asks nothing about "always".
+_STANDS_FOR = r"\s+(?:stand\s+for|stands\s+for|mean|means|short\s+for|an?\s+acronym\s+for)\b"
 _ASKS_EXPANSION = re.compile(
-    r"\b(?:what\s+(?:does|do|is|'s)\s+(?:the\s+)?|whats\s+)?([A-Z][A-Za-z]{1,5}|[a-z]{2,6})\s+"
-    r"(?:stand\s+for|stands\s+for|mean|means|short\s+for|an?\s+acronym\s+for)\b"
-    r"|\b(?:meaning|full\s+form|expansion)\s+of\s+([A-Za-z]{2,6})\b",
+    r"\b(?:what\s+(?:does|do|is|'s)\s+(?:the\s+)?|whats\s+)([A-Za-z]{2,6})" + _STANDS_FOR
+    + r"|\b([A-Z][A-Z0-9]{1,5})" + _STANDS_FOR
+    + r"|\b(?:meaning|full\s+form|expansion)\s+of\s+([A-Za-z]{2,6})\b",
 )
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few)\b|\bwhat\s+(?:number|percentage|share)\b",
+    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)\b"
+    r"|\bwhat\s+(?:number|percentage|share)\b",
     re.IGNORECASE,
 )
 # "When" asks for a date only as the question word ("when did ..."), not in a clause ("who
@@ -85,17 +90,72 @@ _ASKS_MONEY = re.compile(
     r"\bhow\s+much\b.*\b(?:cost|costs|spend|spent|pay|paid|money|price|worth|fund\w*|budget|raise\w*|earn\w*)\b",
     re.IGNORECASE,
 )
+# An amount of money: a currency sign or word. A bare "20 billion" counts particles as well as dollars.
 _MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:dollars?|cents?|euros?|pounds?|yuan)\b|\b(?:million|billion|trillion|"
-    r"dollars?|cents?|free|no\s+cost)\b",
+    r"[$€£¥]\s?\d|\b(?:dollars?|cents?|euros?|pounds?|yuan|free|no\s+cost)\b",
     re.IGNORECASE,
 )
+# Words for people: "how many kids" is answered by "three children", "how many men" by "155 adult males".
+PEOPLE = (
+    "people persons person men man women woman kids kid children child adults adult males females "
+    "individuals boys girls"
+)
+# A count: a figure or number word, not a day of a date ("Nov. 5 letter" counts no letters).
+_COUNT = re.compile(
+    rf"(?<![\w-])\d[\d,.]*(?![\w(-])|\b(?:{_NUMBER_WORDS}|tens|scores)\b", re.IGNORECASE
+)
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+COUNT_REACH = 4  # a count names what it counts within this many words ("195,600 full-time-equivalent jobs")
+# "What was the name of the judge who ...": the role whose holder is asked for (its last word).
+_NAMED_ROLE = re.compile(
+    r"\bnames?\s+of\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+|his\s+|her\s+)?"
+    r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)(?=\s+(?:who|that|which|in|at|on|for|from|of|with)\b|\s*[?.!]?\s*$)",
+    re.IGNORECASE,
+)
+NAME_REACH = 3  # a name stands this close to the role it holds ("Judge Jane Roe", "its CEO, Ann Lee")
 
 
 def counted(question: str) -> str | None:
     """The words a "how many X" question counts (X: one or two words), else None."""
     match = _COUNTED.search(question)
     return match.group(1) if match else None
+
+
+def counts_what(text: str, spans: Iterable[tuple[str, int, int]], nouns: Container[str]) -> bool:
+    """Whether a count in `text` counts one of `nouns`: a figure or number word followed within
+    COUNT_REACH words by one of them ("12 Senate Republicans"). `spans`: the terms of `text` with
+    their character spans (Analyzer.term_spans)."""
+    # The words after a count, the counts themselves left out ("20 billion particles").
+    after = [(term, a) for term, a, b in spans if not _COUNT.fullmatch(text[a:b])]
+    for match in _COUNT.finditer(text):
+        if _DATE_BEFORE.search(text[: match.start()]):
+            continue
+        following = [term for term, a in after if a >= match.end()][:COUNT_REACH]
+        if any(term in nouns for term in following):
+            return True
+    return False
+
+
+def named_role(question: str) -> str | None:
+    """The role a "what is the name of the X" question asks about (X's last word), else None."""
+    match = _NAMED_ROLE.search(question)
+    return match.group(1).split()[-1] if match else None
+
+
+def names_role(text: str, spans: Iterable[tuple[str, int, int]], roles: Container[str], question: str) -> bool:
+    """Whether `text` holds a name (one `question` lacks) within NAME_REACH words of a term in
+    `roles` ("Judge Jane Roe", "the spokesperson, Ann Lee"). `spans`: as in counts_what."""
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    names = [m.start() for m in _CAPITALISED.finditer(text) if m.group(0).lower() not in asked]
+    positions = [a for _, a, _ in spans]
+    for term, a, _ in spans:
+        if term not in roles:
+            continue
+        i = positions.index(a)
+        near = positions[max(0, i - NAME_REACH) : i + NAME_REACH + 1]
+        if any(near[0] <= n <= near[-1] for n in names):
+            return True
+    return False
 
 
 def holds_money(text: str) -> bool:
@@ -113,7 +173,7 @@ def asked_expansion(question: str) -> str | None:
     match = _ASKS_EXPANSION.search(question)
     if match is None:
         return None
-    word = match.group(1) or match.group(2)
+    word = match.group(1) or match.group(2) or match.group(3)
     # Lower-case words pass too ("what does dhs mean"), but not "what does it / this mean".
     if word.lower() in STOPWORDS:
         return None

@@ -57,10 +57,15 @@ def index_paths(path: Path | str) -> IndexPaths:
     """The files of the index named `path`.
 
     A path ending in `.json` is the index file itself, and everything else lives in the folder
-    `<name>.d` beside it. Any other path is the index's folder, holding `index.json` and the rest:
-    `--out PATH` then writes nothing outside PATH. Decided by the name alone, not by what exists,
+    `<name>.d` beside it, except a file named `index.json`, whose folder is its own. Any other
+    path is the index's folder, holding `index.json` and the rest: `--out PATH` then writes
+    nothing outside PATH. Decided by the name alone, not by what exists,
     so that a build and a later load agree before the first build too."""
     path = Path(path)
+    if path.name == INDEX_FILE:
+        # The folder's own index file, named directly (`--index .qabot/index.json`): the same
+        # index as `.qabot`, so the same companions (vectors, segments, feedback), not a new set.
+        return IndexPaths(path, path.parent)
     if path.suffix.lower() == ".json":
         return IndexPaths(path, path.with_name(path.name + ".d"))
     return IndexPaths(path / INDEX_FILE, path)

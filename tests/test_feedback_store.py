@@ -70,7 +70,8 @@ def test_a_file_that_is_not_a_database_is_refused_with_a_message(tmp_path: Path)
 
 def test_the_database_lives_inside_the_index_folder(tmp_path: Path) -> None:
     assert database_path(tmp_path / "idx") == tmp_path / "idx" / "feedback.sqlite"
-    assert database_path(tmp_path / "index.json") == tmp_path / "index.json.d" / "feedback.sqlite"
+    assert database_path(tmp_path / "my.json") == tmp_path / "my.json.d" / "feedback.sqlite"
+    assert database_path(tmp_path / "index.json") == tmp_path / "feedback.sqlite"
 
 
 def test_a_vote_is_committed_when_its_future_resolves_and_a_second_vote_replaces_it(

@@ -50,14 +50,10 @@ LOOKING_FOR = "What were you looking for?"
 
 def own_index(article_index_path: Path, target: Path) -> Path:
     """A copy of the session's article index, so that this test's feedback database is its own."""
-    target.mkdir(parents=True, exist_ok=True)
-    index = target / "index.json"
-    shutil.copy(article_index_path, index)
     shutil.copytree(
-        article_index_path.with_name(article_index_path.name + ".d"), target / "index.json.d",
-        ignore=shutil.ignore_patterns("feedback.sqlite*"),
+        article_index_path.parent, target, ignore=shutil.ignore_patterns("feedback.sqlite*"), dirs_exist_ok=True
     )
-    return index
+    return target / "index.json"
 
 
 def ask(emu: BotApiEmulator, text: str, user: int, **kwargs: Any) -> JSON:

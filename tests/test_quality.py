@@ -129,10 +129,10 @@ def test_expected_answer_types() -> None:
 
 
 def test_low_confidence_answers_say_so_and_why(answerer: Answerer) -> None:
-    answer = answerer.answer("do they want immigration enforcement cut loose from local cops completely")
+    answer = answerer.answer("what do the reps want from the cops")
     assert answer.status == ANSWERED and answer.low_confidence
     assert answer.why and "cops" in answer.why
-    assert "divorced from local law enforcement agencies" in answer.results[0].text
+    assert "Schakowsky" in answer.results[0].text
     confident = answerer.answer("when did obama end secure communities")
     assert not confident.low_confidence and confident.why is None
 

@@ -148,6 +148,35 @@ def test_a_how_many_question_needs_its_counted_word_near_a_number(answerer: Answ
     assert "60 Democrats" in answerer.answer("how many democrats want the 287(g) program ended").results[0].sentence
 
 
+def test_a_count_counts_what_was_asked(four_articles: Answerer) -> None:
+    # "20 billion particles representing dark matter, gases, stars": a count of particles.
+    assert four_articles.answer("how many stars are in the simulated universe").status == NOT_FOUND
+    particles = four_articles.answer("how many particles did the sim track")
+    assert particles.status == ANSWERED and "20 billion particles" in particles.results[0].sentence
+    # Words for people count people: "three children" answers "how many kids".
+    kids = four_articles.answer("how many kids died of flu in cbp custody")
+    assert kids.status == ANSWERED and "three deaths of detained children" in kids.results[0].sentence
+    # "Nov. 5 letter, the doctors ...": a day of a date counts no doctors.
+    assert four_articles.answer("how many doctors belong to doctors for camp closure").status == NOT_FOUND
+
+
+def test_a_cost_wants_money_not_just_a_big_number(four_articles: Answerer) -> None:
+    assert four_articles.answer("how much did the simulation cost").status == NOT_FOUND
+    revenue = four_articles.answer("how much money have the tariffs brought in")
+    assert revenue.status == ANSWERED and "$63 billion" in revenue.results[0].text
+
+
+def test_the_name_of_a_role_needs_a_name_beside_the_role(four_articles: Answerer) -> None:
+    # "A spokesperson who did not wish to be named ... NBC News": a name, but not the spokesperson's.
+    assert four_articles.answer("what was the name of the CBP spokesperson").status == NOT_FOUND
+    assert four_articles.answer("what were the names of the three children who died").status == NOT_FOUND
+
+
+def test_a_word_before_mean_is_not_taken_for_an_acronym(four_articles: Answerer) -> None:
+    answer = four_articles.answer("will a small tariff always mean higher prices in stores")
+    assert answer.status == ANSWERED and "ALWAYS" not in (answer.note or "")
+
+
 def test_what_an_acronym_stands_for(answerer: Answerer, four_articles: Answerer) -> None:
     answer = answerer.answer("what does DHS stand for")
     assert answer.status == ANSWERED and "DHS stands for Department of Homeland Security." in answer.notices()

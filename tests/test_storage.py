@@ -110,6 +110,7 @@ def test_a_crash_while_writing_leaves_the_old_index(docs_copy: Path, tmp_path: P
 @pytest.mark.parametrize("given, file, home", [
     ("ix", "ix/index.json", "ix"),
     ("my.json", "my.json", "my.json.d"),
+    ("ix/index.json", "ix/index.json", "ix"),
 ])
 def test_an_index_names_one_folder_for_everything_it_keeps(
     docs_copy: Path, tmp_path: Path, given: str, file: str, home: str

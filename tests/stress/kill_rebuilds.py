@@ -100,7 +100,7 @@ def run(kills: int, engine: str, seed: int = 0, work: Path | None = None, stems:
         docs.mkdir()
         out.parent.mkdir()
         if stems is not None:  # the English stems table a first build on a machine makes (~2.5 s)
-            index_paths(out).home.mkdir()
+            index_paths(out).home.mkdir(exist_ok=True)
             shutil.copy(stems, index_paths(out).home)
         digests = []
         for variant in (1, 0):  # built both ways; the old one (0) ends up on disk

@@ -1,0 +1,73 @@
+"""What a typed question's answer sentence must hold: a count of what was asked, money for a cost,
+a name beside the role asked about, an acronym only where the question asks for one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer_types import (
+    NUMBER,
+    PEOPLE,
+    asked_expansion,
+    counted,
+    counts_what,
+    expected_type,
+    holds_money,
+    named_role,
+    names_role,
+)
+from index.analysis.tokens import term_spans, tokenize
+
+
+def counts(question: str, sentence: str) -> bool:
+    nouns = set(tokenize(counted(question) or ""))
+    if nouns & set(tokenize(PEOPLE)):
+        nouns |= set(tokenize(PEOPLE))
+    return counts_what(sentence, term_spans(sentence), nouns)
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("how many GOP senators wrote", "A group of 12 Senate Republicans recently urged the President.", True),
+    ("how many jobs will be lost", "It would eliminate 195,600 full-time-equivalent jobs.", True),
+    ("how many galaxies are in it", "It contains tens of thousands of evolving galaxies.", True),
+    ("how many men were held", "A cell meant for 35 held 155 adult males.", True),
+    ("how many stars are there", "20 billion particles representing dark matter, gases, stars and holes.", False),
+    ("how many doctors signed", "In a Nov. 5 letter, the doctors pleaded with the administration.", False),
+    ("how many police departments", "60 Democrats want to end agreements with local police departments.", False),
+])
+def test_a_count_is_followed_by_what_it_counts(question: str, sentence: str, expected: bool) -> None:
+    assert counts(question, sentence) is expected
+
+
+def test_money_needs_a_currency() -> None:
+    assert holds_money("Revenues totaled about $63 billion.") and holds_money("It cost 40 euros.")
+    assert not holds_money("The simulation tracked more than 20 billion particles.")
+
+
+def test_the_role_of_a_name_question() -> None:
+    assert named_role("what was the name of the judge who blocked the pause") == "judge"
+    assert named_role("what was the name of the CBP spokesperson") == "spokesperson"
+    assert named_role("who is the HHS secretary") is None
+    question = "what was the name of the CBP spokesperson"
+    for sentence, expected in [
+        ("A spokesperson who did not wish to be named said in a statement emailed to NBC News.", False),
+        ("The agency's spokesperson, Ann Lee, declined to comment.", True),
+    ]:
+        assert names_role(sentence, term_spans(sentence), set(tokenize("spokesperson")), question) is expected
+
+
+@pytest.mark.parametrize("question, acronym", [
+    ("what does DHS stand for", "DHS"),
+    ("what does ice mean?", "ICE"),
+    ("CBP stands for what", "CBP"),
+    ("meaning of ICE", "ICE"),
+    ("will a small tariff always mean higher prices", None),
+    ("what does it mean", None),
+])
+def test_only_an_acronym_question_asks_for_an_expansion(question: str, acronym: str | None) -> None:
+    assert asked_expansion(question) == acronym
+
+
+@pytest.mark.parametrize("question", ["how fast are the gas outflows", "how deep is the well", "how tall is it"])
+def test_a_measure_question_wants_a_number(question: str) -> None:
+    assert expected_type(question) == NUMBER
