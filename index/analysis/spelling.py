@@ -82,7 +82,9 @@ class Speller:
         if not found:
             return None
         # Fewest edits first, then the word in most passages, then alphabetical (stable every run).
-        return min(found, key=lambda c: (c[1], -(self._df(c[0]) or 0), c[0]))[0]
+        # Passage counts are asked only of the closest (a dense vocabulary has thousands in reach).
+        fewest = min(c[1] for c in found)
+        return min((c for c in found if c[1] == fewest), key=lambda c: (-(self._df(c[0]) or 0), c[0]))[0]
 
 
 def word_table(words: Iterable[str]) -> WordTable:
