@@ -1,13 +1,14 @@
 """The words a spelling correction may choose, laid out so that one correction reads a small part.
 
-Words sorted by length, their UTF-8 bytes in one blob with offsets, and per word a 32-bit
-letter-presence mask: a-z one bit each, any other character one of six bits by its code point.
-One edit changes which characters a word holds by at most two (a substitution: one gone, one new;
-an insertion or deletion: one, and the length by one; a transposition: none), and so at most two
-bits of the mask. A word within n edits of a question word therefore has a length within n of it
-and popcount(mask ^ question mask) + |length difference| <= 2n: numpy checks that over the words of
-the few lengths in reach, and only the survivors (a few hundred of a million) are compared letter
-by letter (spelling.py). The arrays are plain numbers: an archive stores them at build time and maps
+Words sorted by length (ASCII ones first within a length), their UTF-8 bytes in one blob with
+offsets, and per word a 32-bit letter-presence mask: a-z one bit each, any other character one of
+six bits by its code point. One edit changes which characters a word holds by at most two (a
+substitution: one gone, one new; an insertion or deletion: one, and the length by one; a
+transposition: none), and so at most two bits of the mask. A word within n edits of a question
+word therefore has a length within n of it and popcount(mask ^ question mask) + |length
+difference| <= 2n: numpy checks that over the words of the few lengths in reach, then a check of
+letter positions (`_aligned`) over the ASCII ones, and only the survivors are compared letter by
+letter (spelling.py). The arrays are plain numbers: an archive stores them at build time and maps
 them at load (docs/archive.md), so its first correction builds nothing.
 """
 
