@@ -40,7 +40,7 @@ _ASKS_NUMBER = re.compile(
 # "When" asks for a date only as the question word ("when did ..."), not in a clause ("who
 # suffers when police ...").
 _ASKS_DATE = re.compile(
-    r"^\W*(?:and\s+|so\s+|but\s+)?when\b|\bwhat\s+(?:year|date|day|month|time)\b"
+    r"^\W*(?:and\s+|so\s+|but\s+)?when\b|\bwhat\s+(?:year|date|day|month|time(?!\s+(?:span|frame|period|scale)))\b"
     r"|\bwhich\s+(?:year|date|day|month)\b|\bsince\s+when\b",
     re.IGNORECASE,
 )
@@ -66,7 +66,10 @@ _MONTH_NAME = re.compile(
 _DAY_WORDS = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
     r"last\s+(?:week|month|year)|first\s+day|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
-    r"\s+(?:days?|weeks?|months?|years?)\s+(?:ago|later|earlier))\b",
+    r"\s+(?:days?|weeks?|months?|years?)\s+(?:ago|later|earlier)"
+    # "when do importers pay?" -> "within 10 days of ...": a time relative to an event
+    r"|(?:within|after|before)\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"\s+(?:hours?|days?|weeks?|months?|years?))\b",
     re.IGNORECASE,
 )
 

@@ -23,18 +23,21 @@ class ProgressBar:
     def __call__(self, step: BuildProgress) -> None:
         if self._quiet:
             return
+        if self._bar is not None and step.counts_texts and self._stage != step.stage:
+            self.close()  # embedding counts texts, not bytes: a bar of its own
         if self._bar is None:
             from tqdm import tqdm  # imported on the first report: answering commands rarely build
 
             # disable=None: no bar unless stderr is a terminal. leave=False: the summary line replaces it.
-            self._bar = tqdm(total=step.total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+            unit = dict(unit="texts") if step.counts_texts else dict(unit="B", unit_scale=True, unit_divisor=1024)
+            self._bar = tqdm(total=step.total, **unit,
                              disable=None, leave=False, file=sys.stderr, dynamic_ncols=True,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} "
                                         "[{elapsed}<{remaining}]{postfix}")
         new_stage, self._stage = step.stage != self._stage, step.stage
         self._bar.set_description_str(step.stage, refresh=False)
         self._bar.set_postfix_str(f"{step.documents:,} documents, {step.passages:,} passages", refresh=False)
-        self._bar.update(step.done_bytes - self._bar.n)
+        self._bar.update(step.done - self._bar.n)
         if new_stage:  # merging and writing add no bytes: show the stage at once
             self._bar.refresh()
 

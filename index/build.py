@@ -29,7 +29,7 @@ from .engines.small import Index as SmallIndex
 from .errors import IndexMissingError, NoDocumentsError, QabotIndexError
 from .load import load_index
 from .pipeline import Analysed, Catalogue, analyse, catalogue, prune_cache
-from .progress import BuildProgress, ProgressCallback
+from .progress import EMBEDDING, BuildProgress, ProgressCallback
 from .semantic import default_encoder, embed_passages
 from .storage import FORMAT_VERSION, index_paths, rebuild_lock, write_index
 
@@ -110,7 +110,11 @@ def build_index(
     # Archives get vectors only when asked: they are for big folders, where embedding takes hours.
     if not _wants_vectors(semantic if summary.engine == "bm25" else bool(semantic), summary.passages):
         return summary
-    embedded = embed_index(out)
+    def on_vectors(done: int, total: int) -> None:
+        if progress is not None:  # hours for a big archive: say how far it has got
+            progress(BuildProgress(EMBEDDING, done, total, summary.documents, summary.passages))
+
+    embedded = embed_index(out, on_vectors)
     return replace(summary, vectors=embedded, seconds=time.perf_counter() - started)
 
 

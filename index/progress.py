@@ -8,13 +8,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class BuildProgress:
-    """A rebuild's progress: source bytes read and tokenized so far, of how many, and what they held."""
+    """A rebuild's progress: how much of the stage is done, of how much, and what the index holds."""
 
-    stage: str  # "reading" (files tokenized), "merging" (arrays computed), "writing"
-    done_bytes: int
-    total_bytes: int
+    stage: str  # "reading" (files tokenized), "merging" (arrays computed), "writing", "embedding"
+    done: int  # source bytes read and tokenized; in "embedding", texts embedded
+    total: int
     documents: int
     passages: int
+
+    @property
+    def counts_texts(self) -> bool:
+        """Whether done/total count texts to embed (not bytes of source)."""
+        return self.stage == EMBEDDING
+
+
+EMBEDDING = "embedding"
 
 
 ProgressCallback = Callable[[BuildProgress], None]

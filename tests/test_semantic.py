@@ -186,6 +186,12 @@ def test_what_an_acronym_stands_for(answerer: Answerer, four_articles: Answerer)
     # CBP is never defined in brackets in the flu article; it is spelled out elsewhere in it.
     cbp = four_articles.answer("what does CBP stand for")
     assert "CBP stands for Customs and Border Protection." in cbp.notices()
+    # Used with no expansion learned ("Doctors for Camp Closure, D4CC"): the passage that uses it.
+    d4cc = four_articles.answer("what does D4CC stand for")
+    assert d4cc.status == ANSWERED and "Doctors for Camp Closure, D4CC" in d4cc.results[0].text
+    # A word no article uses: not found, and said so.
+    tng = four_articles.answer("what does TNG stand for")
+    assert tng.status == NOT_FOUND and "what TNG stands for" in (tng.note or "")
 
 
 def test_acronyms_used_without_a_definition_are_linked_to_their_words() -> None:

@@ -192,9 +192,9 @@ def test_nothing_found_says_it_once_in_one_sentence_then_what_helps(answerer: An
 
 
 def test_corrections_and_low_confidence_are_shown(answerer: Answerer) -> None:
-    real = answerer.answer("do they want immigration enforcement cut loose from local cops completely")
+    real = answerer.answer("do cops arrest migrants")
     assert real.low_confidence
-    assert "Not sure this answers it: the article does not mention cut, loose, cops" in shown(to_html(real))
+    assert "Not sure this answers it: the article does not mention cops, arrest" in shown(to_html(real))
     answer = answerer.answer("police", 30)
     unsure = dataclasses.replace(answer, corrections=(("<polise>", "police"),), low_confidence=True)
     plain = shown(to_html(unsure, 0, 3))

@@ -75,7 +75,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
         meta, documents, arrays = merged
         write_word_table(writer, meta)
         passages = int(arrays["p_doc"].shape[0])
-        progress(BuildProgress("writing", done.done_bytes, done.total_bytes, len(documents), passages))
+        progress(BuildProgress("writing", done.done, done.total, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)
     except BaseException:
