@@ -10,12 +10,16 @@ builds it, and measures in fresh processes:
 - the first answer that needs a spelling correction, and one that needs none, in one process
   (the correction's price is the difference), and the steady state: the SciFact questions at
   top-k 10 with JSON rendering, median.
+
+Each figure is taken in --rounds fresh processes (medians printed); with --base, another checkout's
+code answers from the same index in the same run, alternating with this one, as a baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -25,6 +29,8 @@ from pathlib import Path
 
 from bench.corpus import DATA, copy_scifact, single_file
 from bench.corpus import questions as scifact_questions
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _code(n: int) -> str:
@@ -67,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--skip-build", action="store_true", help="measure the index already at --out")
+    parser.add_argument("--base", type=Path, default=None,
+                        help="also measure this checkout's serving code on the same index, alternating "
+                             "with this one (make it with `git worktree add /tmp/base main`)")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per figure and checkout")
     args = parser.parse_args(argv)
     out = args.out or DATA / f"index-bigvocab-{args.passages}"
     if args.step == "answers":
@@ -80,18 +90,34 @@ def main(argv: list[str] | None = None) -> int:
     meta = json.loads((out / "index.json").read_text())
     vocabulary = len(json.loads((out / "archives" / meta["archive"] / "meta.json").read_bytes())["vocabulary"])
     print(json.dumps({"distinct_terms": vocabulary}), flush=True)
-    question = scifact_questions(DATA / "scifact")[0]
-    walls = []
-    for _ in range(3):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "--top-k", "10", "--index", str(out),
-                        question], capture_output=True, check=True)
-        walls.append(time.perf_counter() - started)
-    print(json.dumps({"ask_wall_s": walls, "ask_wall_median_s": statistics.median(walls)}), flush=True)
-    answers = subprocess.run([sys.executable, "-m", "bench.big_vocabulary", "answers", "--out", str(out)],
-                             capture_output=True, text=True, check=True)
-    print(answers.stdout.strip(), flush=True)
+    trees = {"head": REPO} | ({"base": args.base.resolve()} if args.base else {})
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for _ in range(args.rounds):
+        for name, tree in trees.items():  # alternating: the machine's load falls on both alike
+            runs[name].append(_measure(tree, out))
+    for name, rounds in runs.items():
+        print(json.dumps({"tree": name, "rounds": len(rounds),
+                          **{key: statistics.median(r[key] for r in rounds) for key in rounds[0]},
+                          "all": rounds}), flush=True)
     return 0
+
+
+def _measure(tree: Path, out: Path) -> dict[str, float]:
+    """In fresh processes running `tree`'s code: `qabot ask` wall time, then the answers step."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    scifact = tree / "bench" / "data" / "scifact"
+    if not scifact.exists():  # another checkout reads the same questions
+        scifact.parent.mkdir(parents=True, exist_ok=True)
+        scifact.symlink_to(DATA / "scifact")
+    question = scifact_questions(DATA / "scifact")[0]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "--top-k", "10", "--index", str(out),
+                    question], capture_output=True, check=True, cwd=tree, env=env)
+    wall = time.perf_counter() - started
+    answers = subprocess.run([sys.executable, "-m", "bench.big_vocabulary", "answers", "--out", str(out)],
+                             capture_output=True, text=True, check=True, cwd=tree, env=env)
+    figures = json.loads(answers.stdout.strip().splitlines()[-1])
+    return {"ask_wall_s": wall, **{k: v for k, v in figures.items() if isinstance(v, float)}}
 
 
 def _answers(out: Path) -> int:

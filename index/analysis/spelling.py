@@ -8,13 +8,14 @@ of letters is one edit), in C++ (pyspellchecker's own two-edit search is far too
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Iterable, Mapping
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
+
+from .wordtable import WordTable
 
 MIN_LENGTH = 4  # shorter words have too many one-edit neighbours to correct safely
 
@@ -44,7 +45,7 @@ class Speller:
 
     def __init__(
         self,
-        words: Mapping[str, int] | Iterable[str],
+        words: Mapping[str, int] | Iterable[str] | WordTable,
         df: Callable[[str], int] | None = None,
         english: Container[str] | None = None,
     ) -> None:
@@ -55,13 +56,11 @@ class Speller:
 
             def df(word: str) -> int:
                 return counts.get(word, 0)
-        # words: normalised words, with how many passages hold each (the weight of a candidate)
-        # either as a mapping or from `df(word)`, asked only of the few candidates a correction
-        # finds: asking it of every word of a million-word vocabulary would delay the first correction.
-        # Sorted by length: a word within n edits differs in length by at most n, so a question
-        # word is compared with one slice of these (about a third of an archive's words).
-        self._words = sorted((w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1), key=lambda w: (len(w), w))
-        self._lengths = [len(w) for w in self._words]
+        # words: normalised words (or their table, made at build time: wordtable.py), with how
+        # many passages hold each (the weight of a candidate) either as a mapping or from
+        # `df(word)`, asked only of the few candidates a correction finds: asking it of every word
+        # of a million-word vocabulary would delay the first correction.
+        self._table = words if isinstance(words, WordTable) else word_table(words)
         self._df = df
         self._english = english
         self._seen: dict[str, str | None] = {}  # users repeat their misspellings
@@ -78,9 +77,17 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         edits = max_edits(word)
-        near = self._words[bisect_left(self._lengths, len(word) - edits):bisect_right(self._lengths, len(word) + edits)]
+        near = self._table.near(word, edits)
         found = process.extract(word, near, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not found:
             return None
         # Fewest edits first, then the word in most passages, then alphabetical (stable every run).
-        return min(found, key=lambda c: (c[1], -(self._df(c[0]) or 0), c[0]))[0]
+        # Passage counts are asked only of the closest (a dense vocabulary has thousands in reach).
+        fewest = min(c[1] for c in found)
+        return min((c for c in found if c[1] == fewest), key=lambda c: (-(self._df(c[0]) or 0), c[0]))[0]
+
+
+def word_table(words: Iterable[str]) -> WordTable:
+    """The table of the words a correction may choose among `words`: alphabetic ones, of at least
+    MIN_LENGTH - 1 letters (a word within one edit of a four-letter question word)."""
+    return WordTable.of(w for w in words if w.isalpha() and len(w) >= MIN_LENGTH - 1)

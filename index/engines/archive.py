@@ -28,6 +28,7 @@ from ..analysis.passages import Passage, sentence_spans
 from ..engine import DOCUMENT_WEIGHT, HEADING_WEIGHT, DocumentInfo, Hit
 from ..errors import IndexCorruptError
 from ..storage import index_paths
+from .archive_spelling import stored_word_table
 from .archive_store import archives_dir, read_archive
 from .queryside import QuerySide
 
@@ -89,7 +90,7 @@ class ArchiveIndex(QuerySide):
         self.acronyms: dict[str, tuple[str, ...]] = {
             str(k): tuple(str(t) for t in v) for k, v in meta["acronyms"].items()}
         self._adder = AcronymAdder(self.acronyms)
-        self._init_query_side()
+        self._init_query_side(stored_word_table(meta, self._a))
 
     def df(self, term: str) -> int:
         """How many passages hold `term` in their text."""

@@ -27,6 +27,7 @@ from ..mapped import release
 from ..pipeline import Analysed, Catalogue, analyse, catalogue, collector_paused, prune_cache
 from ..progress import BuildProgress, ProgressCallback
 from ..storage import index_paths, write_index
+from .archive_spelling import write_word_table
 from .archive_store import ArchiveWriter, archives_dir, prune
 from .scoring import K1, B
 
@@ -73,6 +74,7 @@ def _write_archive(analysed: Analysed, roots: Sequence[Path], out: Path, print_o
         if merged is None:
             raise NoDocumentsError(no_documents_message(roots, books.skipped))
         meta, documents, passages = merged
+        write_word_table(writer, meta)
         progress(BuildProgress("writing", done.done, done.total, len(documents), passages))
         meta.update(fingerprint=print_of, roots=[r.as_posix() for r in roots])
         writer.finish(meta, documents)

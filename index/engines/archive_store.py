@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.lib import format as npformat
 
+from ..analysis.wordtable import ARRAY_NAMES as SPELLING_ARRAYS
+from ..analysis.wordtable import WORDTABLE_VERSION
 from ..errors import IndexCorruptError
 from ..mapped import release
 from ..storage import fsync_dir, index_paths
@@ -99,9 +101,11 @@ def read_archive(folder: Path) -> tuple[dict[str, Any], list[dict], dict[str, np
                 "rebuild it with `qabot index`"
             )
         documents = json.loads((folder / "documents.json").read_bytes())
+        # The spelling table (archive_spelling.py) is read when meta.json names its version.
+        names = ARRAYS + (SPELLING_ARRAYS if meta.get("spelling") == WORDTABLE_VERSION else ())
         arrays = {
             name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            for name in ARRAYS
+            for name in names
         }
     except (OSError, ValueError) as err:
         raise IndexCorruptError(

@@ -16,6 +16,7 @@ from ..analysis.acronyms import AcronymTable
 from ..analysis.english import EnglishStems, load_english
 from ..analysis.passages import Passage
 from ..analysis.spelling import Speller
+from ..analysis.wordtable import WordTable
 from ..semantic import Vectors, read_vectors, vector_inputs, vectors_path
 from ..storage import INDEX_FILE, IndexPaths
 
@@ -30,12 +31,14 @@ class QuerySide(ABC):
     path: Path | None  # the index file or folder this index was loaded from
     passages: Sequence[Passage]
 
-    def _init_query_side(self) -> None:
+    def _init_query_side(self, words: WordTable | None = None) -> None:
+        """`words`: the spelling table stored with the index, if it has one (else made when needed)."""
         # Stems from the index's own table (and, once loaded, its English table) before nltk's.
         self.analyzer = tokens.Analyzer(self.stems)
         self._english: EnglishStems | None = None
         self._acronym_table: AcronymTable | None = None
         self._speller: Speller | None = None
+        self._word_table = words
         self._speller_lock = threading.Lock()
         self._english_loaded = False
         self._english_lock = threading.Lock()
@@ -129,7 +132,9 @@ class QuerySide(ABC):
         if self._speller is None:
             with self._speller_lock:
                 if self._speller is None:
-                    # Built on first use: most questions need no correction.
+                    # Built on first use: most questions need no correction. A word from a damaged
+                    # stored table may lack a stem: it counts as held by no passage.
                     stems = self.stems
-                    self._speller = Speller(stems, lambda word: self.df(stems[word]), self._english)
+                    words = stems if self._word_table is None else self._word_table
+                    self._speller = Speller(words, lambda word: self.df(stems.get(word, "")), self._english)
         return self._speller.correct(word)
