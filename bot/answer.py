@@ -24,10 +24,9 @@ from .answer_types import (
     DATE,
     NAME,
     NUMBER,
-    PEOPLE,
     asked_expansion,
     asks_money,
-    counted,
+    counted_terms,
     counts_what,
     expected_type,
     holds_money,
@@ -397,10 +396,7 @@ def _holds_typed_sentence(index: Engine, passage: Passage, wanted: str, question
     stem) in that sentence too, and "how much does it cost" an amount of money."""
     analyzer = index.analyzer
     every = analyzer.term_spans(passage.text)
-    noun = counted(question) if wanted == NUMBER else None
-    nouns = set(analyzer.tokenize(noun)) if noun else set()
-    if nouns & set(analyzer.tokenize(PEOPLE)):
-        nouns |= set(analyzer.tokenize(PEOPLE))
+    nouns = counted_terms(question, analyzer.tokenize) if wanted == NUMBER else set()
     role = named_role(question) if wanted == NAME else None
     roles = set(analyzer.tokenize(role)) if role else set()
     money = wanted == NUMBER and asks_money(question)

@@ -5,7 +5,7 @@ telling "when was X born?" (not in the article) from "when did Obama end X?" (in
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 
 from index import STOPWORDS
 
@@ -122,6 +122,15 @@ def counted(question: str) -> str | None:
     """The words a "how many X" question counts (X: one or two words), else None."""
     match = _COUNTED.search(question)
     return match.group(1) if match else None
+
+
+def counted_terms(question: str, tokenize: Callable[[str], list[str]]) -> set[str]:
+    """The terms a "how many X" question counts (with `tokenize`, the index's): X's, and every
+    word for people when X is one. Empty for any other question."""
+    noun = counted(question)
+    terms = set(tokenize(noun)) if noun else set()
+    people = set(tokenize(PEOPLE))
+    return terms | people if terms & people else terms
 
 
 def counts_what(text: str, spans: Iterable[tuple[str, int, int]], nouns: Container[str]) -> bool:

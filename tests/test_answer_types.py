@@ -8,9 +8,8 @@ import pytest
 from bot.answer_types import (
     DATE,
     NUMBER,
-    PEOPLE,
     asked_expansion,
-    counted,
+    counted_terms,
     counts_what,
     expected_type,
     holds_money,
@@ -22,10 +21,7 @@ from index.analysis.tokens import term_spans, tokenize
 
 
 def counts(question: str, sentence: str) -> bool:
-    nouns = set(tokenize(counted(question) or ""))
-    if nouns & set(tokenize(PEOPLE)):
-        nouns |= set(tokenize(PEOPLE))
-    return counts_what(sentence, term_spans(sentence), nouns)
+    return counts_what(sentence, term_spans(sentence), counted_terms(question, tokenize))
 
 
 @pytest.mark.parametrize("question, sentence, expected", [
