@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from index import (
@@ -18,6 +19,7 @@ from index import (
     parse_question,
     rerank,
     spelled_out,
+    with_spelled_out,
 )
 
 from .answer_types import (
@@ -51,6 +53,8 @@ LOW_CONFIDENCE_BELOW = 0.40
 COSINE_FLOOR = 0.75
 # A "how many" / "when" question takes the best of this many results that holds a number / date.
 TYPE_DEPTH = 5
+# Up to this many passages (a few articles), an unknown acronym is looked for in every one.
+SCAN_ALL_PASSAGES = 2_000
 
 ANSWERED = "answered"
 NOT_FOUND = "not_found"
@@ -267,8 +271,20 @@ class Answerer:
         acronym = asked_expansion(cleaned)
         # Reranking, an answer type or an acronym's expansion look past the first k passages.
         deep = encoder is not None or wanted is not None or acronym is not None
-        hits = index.search(query.weights, limit=max(k, self.ranking.depth) if deep else k)
+        limit = max(k, self.ranking.depth) if deep else k
+        hits = index.search(query.weights, limit=limit)
         scored = rerank(index, hits, search_text, encoder, self.ranking)
+        if query.unmatched:
+            # "Which NYU professor": an acronym no passage uses may be spelled out in one found.
+            linked = with_spelled_out(query, index, _candidate_texts(index, scored))
+            if linked is not query:
+                query = linked
+                hits = index.search(query.weights, limit=limit)
+                scored = rerank(index, hits, search_text, encoder, self.ranking)
+                notes.extend(f"Reading {a.upper()} as “{words}”." for a, words in query.spelled)
+                # Its words stand in for the acronym, which no passage holds: not "missing" from one.
+                linked_terms = {a for a, _ in query.expansions if a not in index.vocabulary}
+                terms = tuple(t for t in terms if t not in linked_terms)
         if prefer_doc is not None:
             scored = _same_document_first(index, scored, prefer_doc)
         scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
@@ -350,6 +366,18 @@ def _same_document_first(index: Engine, scored: list[Scored], doc_id: str) -> li
     """A follow-up searches the previous answer's article first: its passages lead, in order."""
     same = [s for s in scored if index.passages[s.passage_id].doc_id == doc_id]
     return same + [s for s in scored if index.passages[s.passage_id].doc_id != doc_id] if same else scored
+
+
+def _candidate_texts(index: Engine, scored: list[Scored]) -> Iterator[str]:
+    """The texts the search found, best first; then, on an article-sized index, every other
+    passage's (a question's unknown acronym may be spelled out where none of its words are)."""
+    seen = {s.passage_id for s in scored}
+    for s in scored:
+        yield index.passages[s.passage_id].text
+    if index.passage_count() <= SCAN_ALL_PASSAGES:
+        for i in range(index.passage_count()):
+            if i not in seen:
+                yield index.passages[i].text
 
 
 def _reranker(index: Engine, encoder: Encoder | None) -> Encoder | None:
@@ -489,7 +517,9 @@ def _confidence(index: Engine, query: Query, passage_id: int) -> float:
         members = {acronym, *expansion}
         grouped |= members
         covered = acronym in held or all(t in held for t in expansion)
-        concepts.append((index.idf(acronym), covered))
+        # An acronym linked through a passage's spelling ("NYU") is in no passage: its words weigh.
+        weight = index.idf(acronym) or max(index.idf(t) for t in expansion)
+        concepts.append((weight, covered))
     unknown = index.max_idf()
     for term in query.terms:
         if term in grouped:

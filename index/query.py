@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .analysis.acronyms import with_acronyms
+from .analysis.acronyms import spelled_out, with_acronyms
 from .analysis.tokens import word_pieces
 
 if TYPE_CHECKING:
     from .engine import Engine
 
 MAX_TERMS = 32  # distinct terms searched at most, so a huge question cannot stall the process
+# A question word no passage holds that may be an acronym the articles only spell out: 2-5 letters
+# ("NYU", "mnras" as readers type it); longer unknown words are names or misspellings.
+_ACRONYM_SHAPED = re.compile(r"[A-Za-z]{2,5}")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Query:
     corrections: tuple[tuple[str, str], ...]  # (word as written, indexed word used instead)
     expansions: tuple[tuple[str, tuple[str, ...]], ...]  # (acronym term, expansion terms) used
     unmatched: tuple[str, ...]  # question words that no passage holds
+    # (acronym as written, the words a passage spells it out with): "NYU" read as "New York University"
+    spelled: tuple[tuple[str, str], ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -38,7 +45,7 @@ class Query:
             if term not in weights:
                 weights[term] = weight
                 words[term] = term
-        return Query(weights, words, self.corrections, self.expansions, self.unmatched)
+        return Query(weights, words, self.corrections, self.expansions, self.unmatched, self.spelled)
 
 
 def parse_question(text: str, index: Engine) -> Query:
@@ -103,3 +110,39 @@ def _relevant_acronyms(order: list[str], index: Engine) -> list[tuple[str, tuple
             _, expansion = table.items[position]
             found.update(table.position[t] for t in expansion if t in table.position)
     return [table.items[p] for p in sorted(found)]
+
+
+def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query:
+    """`query` with each acronym-shaped word that no passage holds ("NYU") linked to the capitalised
+    words with its initials that one of `texts` (the first search's passages) holds ("New York
+    University"): those words are searched, sharing the acronym's weight, and it is no longer
+    unmatched. `query` itself when there is nothing to link."""
+    wanted = [w for w in query.unmatched if _ACRONYM_SHAPED.fullmatch(w)]
+    if not wanted:
+        return query
+    found: dict[str, str] = {}
+    for text in texts:
+        for word in wanted:
+            if word not in found and (words := spelled_out(text, word.upper())) is not None:
+                found[word] = words
+        if len(found) == len(wanted):
+            break
+    if not found:
+        return query
+    weights = dict(query.weights)
+    expansions = list(query.expansions)
+    linked: dict[str, str] = {}
+    tokenize = index.analyzer.tokenize
+    for word, words in found.items():
+        acronym = tokenize(word)
+        expansion = tuple(t for t in dict.fromkeys(tokenize(words)) if t not in weights)
+        if len(acronym) != 1 or not expansion:
+            continue
+        for term in expansion:
+            weights[term] = 1.0 / len(expansion)
+        expansions.append((acronym[0], expansion))
+        linked[word] = words
+    if not linked:
+        return query
+    unmatched = tuple(w for w in query.unmatched if w not in linked)
+    return Query(weights, query.words, query.corrections, tuple(expansions), unmatched, tuple(linked.items()))

@@ -201,6 +201,20 @@ def test_acronyms_used_without_a_definition_are_linked_to_their_words() -> None:
     assert find_acronyms("The CEO said so. The Chief Operating Officer did not.") == {}
 
 
+def test_an_acronym_only_the_question_uses_is_read_as_the_words_with_its_initials(four_articles: Answerer) -> None:
+    # No article writes "NYU"; one writes "New York University’s Stern School".
+    for question in ("which NYU professor was quoted", "which nyu professor was quoted"):
+        answer = four_articles.answer(question)
+        assert answer.status == ANSWERED and "Lawrence White" in answer.results[0].text
+        assert "Reading NYU as “New York University”." in answer.notices()
+        assert "NYU" not in answer.unmatched and "NYU" not in (answer.why or "")
+    # Spelled out where the question's other words are not: the scan reaches every passage.
+    mnras = four_articles.answer("is the study in MNRAS")
+    assert any("Monthly Notices of the Royal Astronomical Society" in r.text for r in mnras.results[:3])
+    # A word with no such spelling stays unmatched and is said to be.
+    assert "QXZ" in four_articles.answer("which QXZ professor was quoted").unmatched
+
+
 def test_a_who_question_needs_a_name_the_question_does_not_hold(answerer: Answerer) -> None:
     missing = answerer.answer("what was the name of the judge who blocked the deportation pause")
     assert missing.status == NOT_FOUND

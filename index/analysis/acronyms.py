@@ -11,6 +11,7 @@ from .tokens import STOPWORDS, tokenize
 # are not acronyms we can match to initials) in brackets right after the words they stand for.
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,5})\)")
 _WORD = re.compile(r"[\w'’-]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 _CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "&"})
 # An acronym used bare ("in CBP custody"), and runs of capitalised words that may spell one out.
 _BARE = re.compile(r"(?<![\w(])([A-Z]{2,6})(?![\w)])")
@@ -76,7 +77,8 @@ def spelled_out(text: str, acronym: str) -> str | None:
         for a in range(len(capitals)):
             b = a + len(letters) - 1
             if b < len(capitals) and [words[i][0] for i in capitals[a : b + 1]] == letters:
-                return " ".join(words[capitals[a] : capitals[b] + 1])
+                # "New York University’s Stern School": the acronym stands for the name, not its possessive.
+                return _POSSESSIVE.sub("", " ".join(words[capitals[a] : capitals[b] + 1]))
     return None
 
 
