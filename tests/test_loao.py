@@ -1,0 +1,47 @@
+"""`qabot eval --loao`: settings chosen without the article (and the questions) they are measured on."""
+
+from __future__ import annotations
+
+import io
+
+from bot.answer import Answerer
+from bot.evaluate import Question, load_questions
+from bot.tuning import run_loao
+from tests.conftest import REPO
+
+EVAL = REPO / "docs" / "eval"
+DOCS = ("police", "flu", "universe", "tariffs")
+
+
+def _sample(questions: list[Question], per_doc: int) -> list[Question]:
+    """The first few answerable and unanswerable questions of each article (follow-ups left out)."""
+    picked: list[Question] = []
+    for doc in DOCS:
+        mine = [q for q in questions if q.doc == doc and not q.after]
+        picked += [q for q in mine if q.gold][:per_doc] + [q for q in mine if not q.gold][:2]
+    return picked
+
+
+def test_the_unseen_set_is_written_for_all_four_articles(four_articles: Answerer) -> None:
+    texts = [p.text for p in four_articles.index.passages]
+    unseen = load_questions(EVAL / "fresh.jsonl")
+    assert {q.doc for q in unseen} == set(DOCS)
+    assert sum(1 for q in unseen if q.gold) >= 100 and sum(1 for q in unseen if not q.gold) >= 40
+    for q in unseen:
+        for phrase in q.gold:
+            assert sum(phrase in t for t in texts) == 1, (q.id, phrase)
+
+
+def test_unseen_questions_are_scored_but_never_tuned_on(four_articles: Answerer) -> None:
+    tuning = _sample(load_questions(EVAL / "article.jsonl") + load_questions(EVAL / "news.jsonl"), 6)
+    unseen = _sample(load_questions(EVAL / "fresh.jsonl"), 4)
+    alone, with_unseen = io.StringIO(), io.StringIO()
+    chosen = run_loao(four_articles.index, tuning, alone)
+    # The same settings are chosen whether or not the unseen questions come along.
+    assert run_loao(four_articles.index, tuning, with_unseen, unseen) == chosen
+    report = with_unseen.getvalue()
+    for doc in DOCS:
+        assert f"unseen {doc}" in report
+    for row in ("unseen ALL (held out)", "unseen ALL (tuned on all four)"):
+        assert row in report
+    assert "unseen" not in alone.getvalue()
