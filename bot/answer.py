@@ -19,6 +19,7 @@ from index import (
     parse_question,
     rerank,
     spelled_out,
+    with_names_corrected,
     with_spelled_out,
 )
 
@@ -31,6 +32,7 @@ from .answer_types import (
     counted_terms,
     counts_what,
     expected_type,
+    fallback_type,
     holds_money,
     holds_type,
     named_role,
@@ -275,16 +277,20 @@ class Answerer:
         hits = index.search(query.weights, limit=limit)
         scored = rerank(index, hits, search_text, encoder, self.ranking)
         if query.unmatched:
-            # "Which NYU professor": an acronym no passage uses may be spelled out in one found.
-            linked = with_spelled_out(query, index, _candidate_texts(index, scored))
+            # "Which NYU professor": an acronym no passage uses may be spelled out in one found;
+            # "who is paul tory": a name misspelt as another word, written beside "Paul" in one.
+            texts = list(_candidate_texts(index, scored))
+            linked = with_names_corrected(with_spelled_out(query, index, texts), cleaned, index, texts)
             if linked is not query:
                 query = linked
+                # The encoder reads the name as corrected: "paul tory" means a politician to it.
+                search_text = _corrected(search_text, query.names)
                 hits = index.search(query.weights, limit=limit)
                 scored = rerank(index, hits, search_text, encoder, self.ranking)
                 notes.extend(f"Reading {a.upper()} as “{words}”." for a, words in query.spelled)
                 # Its words stand in for the acronym, which no passage holds: not "missing" from one.
                 linked_terms = {a for a, _ in query.expansions if a not in index.vocabulary}
-                terms = tuple(t for t in terms if t not in linked_terms)
+                terms = tuple(t for t in query.terms if t not in linked_terms)
         if prefer_doc is not None:
             scored = _same_document_first(index, scored, prefer_doc)
         scored, wrong_type = _typed_first(index, scored, wanted, cleaned, query)
@@ -368,6 +374,13 @@ def _same_document_first(index: Engine, scored: list[Scored], doc_id: str) -> li
     return same + [s for s in scored if index.passages[s.passage_id].doc_id != doc_id] if same else scored
 
 
+def _corrected(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
+    """`text` with each corrected word replaced by the word searched instead."""
+    for wrong, right in corrections:
+        text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
+    return text
+
+
 def _candidate_texts(index: Engine, scored: list[Scored]) -> Iterator[str]:
     """The texts the search found, best first; then, on an article-sized index, every other
     passage's (a question's unknown acronym may be spelled out where none of its words are)."""
@@ -413,9 +426,12 @@ def _typed_first(
     figure in an unrelated sentence answers nothing). The flag says none has (then: not found)."""
     if wanted is None or not scored:
         return scored, False
-    for i, s in enumerate(scored[:TYPE_DEPTH]):
-        if _holds_typed_sentence(index, index.passages[s.passage_id], wanted, question, query):
-            return [s, *scored[:i], *scored[i + 1 :]], False
+    for kind in (wanted, fallback_type(question, wanted)):
+        if kind is None:
+            continue
+        for i, s in enumerate(scored[:TYPE_DEPTH]):
+            if _holds_typed_sentence(index, index.passages[s.passage_id], kind, question, query):
+                return [s, *scored[:i], *scored[i + 1 :]], False
     return scored, True
 
 

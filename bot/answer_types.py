@@ -12,6 +12,7 @@ from index import STOPWORDS
 NUMBER = "number"
 DATE = "date"
 NAME = "name"
+CONDITION = "condition"  # what must happen first: the second reading of "when do importers pay"
 
 # "Who is the HHS secretary", "who said ...", "what is the name of ...": the answer is a name. Not
 # every "who" asks for one ("who suffers most" -> "immigrant communities").
@@ -44,6 +45,10 @@ _ASKS_DATE = re.compile(
     r"|\bwhich\s+(?:year|date|day|month)\b|\bsince\s+when\b",
     re.IGNORECASE,
 )
+# "When do importers pay", "when does a tariff raise prices": a present-tense "when" asks what
+# must happen first as often as for a date; a clause answers it ("when tariffs are high enough").
+_ASKS_CONDITION = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?when\s+(?:do|does)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:when|whenever|once|until|as\s+soon\s+as)\s+\w", re.IGNORECASE)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -170,6 +175,12 @@ def names_role(text: str, spans: Iterable[tuple[str, int, int]], roles: Containe
     return False
 
 
+def fallback_type(question: str, wanted: str | None) -> str | None:
+    """The type that also answers when no passage holds `wanted`: a condition for a present-tense
+    "when do/does" question, else None."""
+    return CONDITION if wanted == DATE and _ASKS_CONDITION.search(question) else None
+
+
 def holds_money(text: str) -> bool:
     """Whether `text` names an amount of money (or says it costs nothing)."""
     return bool(_MONEY.search(text))
@@ -204,6 +215,8 @@ def holds_type(text: str, kind: str, question: str = "") -> bool:
         return holds_name(text, question)
     if kind == NUMBER:
         return bool(_FIGURE.search(text) or _NUMBER_WORD.search(text))
+    if kind == CONDITION:
+        return bool(_CONDITION.search(text))
     if kind == DATE:
         return bool(
             _YEAR.search(text) or _MONTH.search(text) or _MONTH_NAME.search(text) or _DAY_WORDS.search(text)

@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, action="append", default=[], help="question sets for --loao")
     p.add_argument(
         "--unseen", type=Path, action="append", default=[],
-        help="with --loao: question sets never tuned on, scored with the settings chosen (docs/eval/fresh.jsonl)",
+        help="with --loao: question sets never tuned on, scored with the settings chosen (docs/eval/blind2.jsonl)",
     )
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_eval)

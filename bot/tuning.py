@@ -212,7 +212,7 @@ def run_loao(
 ) -> dict[str, Choice]:
     """Print held-out figures per article and overall for qabot (with and without vectors) and the
     two BM25Okapi baselines; the figures on the tuning questions are printed too, labelled.
-    `unseen`: questions never tuned on (docs/eval/fresh.jsonl), scored with each fold's settings
+    `unseen`: questions never tuned on (docs/eval/blind2.jsonl), scored with each fold's settings
     (their article held out too) and with the settings chosen on all of `questions`."""
     docs = list(dict.fromkeys(q.doc for q in questions))
     modes = [("qabot (BM25 + vectors)", True), ("qabot (BM25 only)", False)]

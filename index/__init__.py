@@ -32,7 +32,7 @@ from .errors import (
 )
 from .load import load_index
 from .progress import BuildProgress, ProgressCallback
-from .query import Query, parse_question, with_spelled_out
+from .query import Query, parse_question, with_names_corrected, with_spelled_out
 from .reranking import Ranking, Scored, rerank
 from .semantic import Encoder, default_encoder
 from .sources import SourcePage, list_sources
@@ -75,6 +75,7 @@ __all__ = [
     "load_index",
     "load_or_build",
     "parse_question",
+    "with_names_corrected",
     "with_spelled_out",
     "plan_rebuild",
     "read_documents",

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rapidfuzz.distance import OSA
+
 from .analysis.acronyms import spelled_out, with_acronyms
-from .analysis.tokens import word_pieces
+from .analysis.tokens import STOPWORDS, word_pieces, word_spans
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -17,6 +19,9 @@ MAX_TERMS = 32  # distinct terms searched at most, so a huge question cannot sta
 # A question word no passage holds that may be an acronym the articles only spell out: 2-5 letters
 # ("NYU", "mnras" as readers type it); longer unknown words are names or misspellings.
 _ACRONYM_SHAPED = re.compile(r"[A-Za-z]{2,5}")
+# A name misspelt as another word ("paul tory" for Paul Torrey) is at most this many edits away.
+NAME_EDITS = 2
+_NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # "Torrey", "Contreras-Arroyo"; a possessive "’s" stays outside
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class Query:
     unmatched: tuple[str, ...]  # question words that no passage holds
     # (acronym as written, the words a passage spells it out with): "NYU" read as "New York University"
     spelled: tuple[tuple[str, str], ...] = ()
+    # (word as written, the name it was read as): "tory" beside "paul" read as "Torrey"
+    names: tuple[tuple[str, str], ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -45,7 +52,7 @@ class Query:
             if term not in weights:
                 weights[term] = weight
                 words[term] = term
-        return Query(weights, words, self.corrections, self.expansions, self.unmatched, self.spelled)
+        return Query(weights, words, self.corrections, self.expansions, self.unmatched, self.spelled, self.names)
 
 
 def parse_question(text: str, index: Engine) -> Query:
@@ -145,4 +152,61 @@ def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query
     if not linked:
         return query
     unmatched = tuple(w for w in query.unmatched if w not in linked)
-    return Query(weights, query.words, query.corrections, tuple(expansions), unmatched, tuple(linked.items()))
+    return Query(
+        weights, query.words, query.corrections, tuple(expansions), unmatched, tuple(linked.items()), query.names
+    )
+
+
+def with_names_corrected(query: Query, question: str, index: Engine, texts: Iterable[str]) -> Query:
+    """`query` with a question word that no passage holds, written beside a word that one of
+    `texts` writes beside a capitalised word within NAME_EDITS edits of it, read as that word:
+    "paul tory" -> Paul Torrey, "laurence white" -> Lawrence White. The spelling corrector leaves
+    such words alone because they are English; the name beside them is the evidence. `query`
+    itself when there is nothing to correct."""
+    unmatched = {w for w in query.unmatched if w.isalpha() and len(w) >= 3}
+    if not unmatched:
+        return query
+    words = [question[a:b] for a, b in word_spans(question)]
+    # (misspelt word, the word beside it, whether the name follows that word in the text)
+    # The word beside it must say something ("paul", "white"): "the" stands beside every name.
+    pairs = [
+        (w, words[j], j < i)
+        for i, w in enumerate(words)
+        if w in unmatched
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(words) and words[j] not in unmatched and words[j].lower() not in STOPWORDS
+    ]
+    if not pairs:
+        return query
+    # The name as the text writes it, beside the question's other word (which may be in any case).
+    patterns = [
+        (w, re.compile(rf"(?i:\b{re.escape(n)})\s+({_NAME})" if after else rf"\b({_NAME})\s+(?i:{re.escape(n)}\b)"))
+        for w, n, after in pairs
+    ]
+    found: dict[str, str] = {}
+    for text in texts:
+        for word, pattern in patterns:
+            for match in pattern.finditer(text) if word not in found else ():
+                # Misspelt names keep their first letter (tory/Torrey, laurence/Lawrence, aroyo/Arroyo).
+                name = match.group(1)
+                a, b = word.lower(), name.lower()
+                if a != b and a[0] == b[0] and OSA.distance(a, b) <= NAME_EDITS:
+                    found[word] = name
+                    break
+        if len(found) == len(unmatched):
+            break
+    stem = index.analyzer.stem
+    fixed = {w: n for w, n in found.items() if stem(n.lower()) in index.vocabulary}
+    if not fixed:
+        return query
+    weights: dict[str, float] = {}
+    written: dict[str, str] = {}
+    for term, weight in query.weights.items():
+        word = query.words.get(term, "")
+        searched = stem(fixed[word].lower()) if word in fixed else term
+        weights.setdefault(searched, weight)
+        if term in query.words:
+            written.setdefault(searched, word)
+    corrections = (*query.corrections, *fixed.items())
+    unmatched_left = tuple(w for w in query.unmatched if w not in fixed)
+    return Query(weights, written, corrections, query.expansions, unmatched_left, query.spelled, tuple(fixed.items()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from bot.answer import Answerer
 from bot.evaluate import Question, load_questions
 from bot.tuning import run_loao
@@ -22,9 +24,10 @@ def _sample(questions: list[Question], per_doc: int) -> list[Question]:
     return picked
 
 
-def test_the_unseen_set_is_written_for_all_four_articles(four_articles: Answerer) -> None:
+@pytest.mark.parametrize("name", ["blind1.jsonl", "blind2.jsonl"])
+def test_the_blind_sets_are_written_for_all_four_articles(four_articles: Answerer, name: str) -> None:
     texts = [p.text for p in four_articles.index.passages]
-    unseen = load_questions(EVAL / "fresh.jsonl")
+    unseen = load_questions(EVAL / name)
     assert {q.doc for q in unseen} == set(DOCS)
     assert sum(1 for q in unseen if q.gold) >= 100 and sum(1 for q in unseen if not q.gold) >= 40
     for q in unseen:
@@ -34,7 +37,7 @@ def test_the_unseen_set_is_written_for_all_four_articles(four_articles: Answerer
 
 def test_unseen_questions_are_scored_but_never_tuned_on(four_articles: Answerer) -> None:
     tuning = _sample(load_questions(EVAL / "article.jsonl") + load_questions(EVAL / "news.jsonl"), 6)
-    unseen = _sample(load_questions(EVAL / "fresh.jsonl"), 4)
+    unseen = _sample(load_questions(EVAL / "blind2.jsonl"), 4)
     alone, with_unseen = io.StringIO(), io.StringIO()
     chosen = run_loao(four_articles.index, tuning, alone)
     # The same settings are chosen whether or not the unseen questions come along.

@@ -128,6 +128,30 @@ def test_a_when_question_takes_the_best_result_that_holds_a_date(four_articles: 
     assert "2018" in ranked.results[0].sentence
 
 
+def test_a_present_tense_when_may_be_answered_by_a_condition(four_articles: Answerer) -> None:
+    # "When do firms pass costs on" asks what must happen first; no passage gives it a date.
+    answer = four_articles.answer("when do companies pass tariff costs on to shoppers")
+    assert answer.status == ANSWERED and "when tariffs are high enough" in answer.results[0].text
+    # A date is still what "when did" wants: a condition alone answers nothing.
+    assert four_articles.answer("when did companies pass tariff costs on to shoppers").status == NOT_FOUND
+
+
+def test_a_name_misspelt_as_another_word_is_read_as_the_name_beside_its_neighbour(four_articles: Answerer) -> None:
+    # "tory" and "laurence" are English, so the spelling corrector leaves them; the text writes
+    # "Paul Torrey" and "Lawrence White".
+    for question, wrong, right, phrase in [
+        ("who is paul tory", "tory", "Torrey", "associate professor of physics"),
+        ("where does laurence white teach", "laurence", "Lawrence", "Stern School of Business"),
+    ]:
+        answer = four_articles.answer(question)
+        assert answer.status == ANSWERED and phrase in answer.results[0].text, question
+        assert f"{right} (not {wrong})" in (answer.showing_results_for or "")
+    # Only beside a word that says something, and only to a name with the same first letter.
+    sim = four_articles.answer("did anything show up in the sim that nobody told it to do")
+    assert all(wrong != "sim" for wrong, _ in sim.corrections)
+    assert four_articles.answer("who is paul kory").corrections == ()
+
+
 def test_a_how_many_question_needs_its_counted_word_near_a_number(answerer: Answerer) -> None:
     # "60 Democrats ... 287(g)" is a number beside the program's name, not a count of deportations.
     assert answerer.answer("how many people have been deported because of 287(g)").status == NOT_FOUND
