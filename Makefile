@@ -4,12 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint index bench stress clean
+.PHONY: run test lint index bench stress clean FORCE
+
+FORCE:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml setup.py index/engines/_postings.c | $(BIN)/python
+# Also re-run when the built extension is gone (`git clean -x` keeps .venv but not the .so), so the
+# archive engine does not silently fall back to its slower pure-numpy loops.
+EXTENSION := $(wildcard index/engines/_postings*.so)
+
+$(STAMP): pyproject.toml setup.py index/engines/_postings.c $(if $(EXTENSION),,FORCE) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)

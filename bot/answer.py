@@ -37,6 +37,7 @@ from .answer_types import (
     holds_type,
     named_role,
     names_role,
+    without_stands_for,
 )
 from .followup import BORROWED_WEIGHT, Context, reads_as_followup, step
 from .safetext import without_control, without_surrogates
@@ -245,7 +246,8 @@ class Answerer:
         talk = small_talk(cleaned)
         if talk is not None:
             return Answer(cleaned, SMALL_TALK, (), small_talk_reply(talk, _titles(index)), (), ())
-        query = parse_question(cleaned, index)
+        acronym = asked_expansion(cleaned)
+        query = parse_question(without_stands_for(cleaned) if acronym else cleaned, index)
         notes: list[str] = []
         search_text = cleaned
         following: Context | None = None
@@ -270,7 +272,6 @@ class Answerer:
             return Answer(cleaned, NO_QUESTION, (), _usage_hint(index), (), ())
         encoder = _reranker(index, self.encoder)
         wanted = expected_type(cleaned)
-        acronym = asked_expansion(cleaned)
         # Reranking, an answer type or an acronym's expansion look past the first k passages.
         deep = encoder is not None or wanted is not None or acronym is not None
         limit = max(k, self.ranking.depth) if deep else k
@@ -405,16 +406,19 @@ def _expansion_first(
     index: Engine, scored: list[Scored], acronym: str
 ) -> tuple[list[Scored], str | None] | None:
     """"What does DHS stand for": the first result that spells `acronym` out leads, and the answer
-    says what it stands for (None in its place: no passage does, so it is not found). None: the
-    articles use the word without a learned expansion ("D4CC"): an ordinary search shows where."""
+    says what it stands for (None in its place: no passage does, so it is not found). An acronym
+    the articles use without a learned expansion ("D4CC") is looked for in the first results only;
+    None when none spells it out: an ordinary search shows where it is used."""
     terms = index.analyzer.tokenize(acronym)
-    if terms and terms[0] in index.vocabulary and terms[0] not in index.acronyms:
-        return None
-    if terms and terms[0] in index.acronyms:
-        for i, s in enumerate(scored):
+    learned = bool(terms) and terms[0] in index.acronyms
+    if learned or (terms and terms[0] in index.vocabulary):
+        # Unlearned ("Doctors for Camp Closure, D4CC"): the words may still stand in its passage.
+        for i, s in enumerate(scored[: None if learned else TYPE_DEPTH]):
             words = spelled_out(index.passages[s.passage_id].text, acronym)
             if words is not None:
                 return [s, *scored[:i], *scored[i + 1 :]], f"{acronym} stands for {words}."
+        if not learned:
+            return None
     return scored, None
 
 

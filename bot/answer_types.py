@@ -203,6 +203,12 @@ def asked_expansion(question: str) -> str | None:
     return word.upper()
 
 
+def without_stands_for(question: str) -> str:
+    """`question` without its "stand for" / "mean" words: they ask for the expansion, and no
+    passage saying what D4CC is uses them."""
+    return re.sub(_STANDS_FOR, " ", question, flags=re.IGNORECASE)
+
+
 def holds_name(text: str, question: str) -> bool:
     """Whether `text` holds a capitalised name (not opening a sentence) that `question` lacks."""
     asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}

@@ -199,6 +199,10 @@ def test_what_an_acronym_stands_for(answerer: Answerer, four_articles: Answerer)
     # Used with no expansion learned ("Doctors for Camp Closure, D4CC"): the passage that uses it.
     d4cc = four_articles.answer("what does D4CC stand for")
     assert d4cc.status == ANSWERED and "Doctors for Camp Closure, D4CC" in d4cc.results[0].text
+    assert "D4CC stands for Doctors for Camp Closure." in d4cc.notices()
+    # "stand for" asks for the expansion: no passage is faulted for lacking the word "stand".
+    assert "stand" not in " ".join(d4cc.notices()).replace("stands for", "")
+    assert not any(t.startswith("stand") for t in d4cc.terms)
     # A word no article uses: not found, and said so.
     tng = four_articles.answer("what does TNG stand for")
     assert tng.status == NOT_FOUND and "what TNG stands for" in (tng.note or "")
