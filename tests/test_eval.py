@@ -28,11 +28,12 @@ def test_quality_does_not_fall_below_the_measured_figures(answerer: Answerer) ->
     questions = load_questions(EVAL)
     ours = score(questions, qabot_ranker(answerer))
     base = score(questions, baseline_ranker([p.text for p in answerer.index.passages]))
-    # Thresholds sit just under the figures measured when they were set (see the issue notes).
-    assert ours.hit1 >= 0.90
+    # Thresholds sit just under the figures measured when they were set (docs/quality.md). The gate
+    # re-chosen on 2026-11-28 (0.867) refuses q11, one question of 56: hit@1 0.893, MRR 0.923.
+    assert ours.hit1 >= 0.89
     assert ours.hit3 >= 0.95
-    assert ours.mrr >= 0.93
-    assert ours.not_found >= 0.68
+    assert ours.mrr >= 0.92
+    assert ours.not_found >= 0.80
     assert ours.hit1 > base.hit1 and ours.mrr > base.mrr
 
 
