@@ -16,6 +16,9 @@ CONTEXT_SECONDS = 600.0
 BORROWED_WEIGHT = 0.4  # the previous question's terms count this much against the new one's
 
 _NEXT = re.compile(r"\b(?:next|after\s+that|then\s+what|and\s+then|what\s+else|continue|go\s+on)\b", re.I)
+# "What's next (for them)?", "what are the next steps": the future, asked of the article, not the
+# passage after the last answer.
+_WHATS_NEXT = re.compile(r"\bwhat(?:'s|’s|\s+is|\s+are)\s+(?:the\s+)?next\b(?!\s+(?:passage|paragraph|part|bit))", re.I)
 _BEFORE = re.compile(r"\b(?:before\s+that|previous(?:ly)?|earlier|just\s+before)\b", re.I)
 _LEADS = re.compile(r"^\W*(?:and|but|so|also|what\s+about|how\s+about|then|or)\b", re.I)
 _POINTS_BACK = re.compile(
@@ -47,7 +50,7 @@ def reads_as_followup(question: str, own_terms: int) -> bool:
 
 def step(question: str) -> int:
     """+1 for "what came next", -1 for "what came before", 0 otherwise."""
-    if _NEXT.search(question):
+    if _NEXT.search(question) and not _WHATS_NEXT.search(question):
         return 1
     if _BEFORE.search(question):
         return -1

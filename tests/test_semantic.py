@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.answer import ANSWERED, NOT_FOUND, SMALL_TALK, Answerer
-from bot.followup import Conversation
+from bot.followup import Conversation, step
 from index import build_index, load_index
 from index.analysis.acronyms import find_acronyms, spelled_out
 from index.query import parse_question
@@ -256,6 +256,15 @@ def test_follow_up_next_moves_to_the_following_passage(four_articles: Answerer) 
     assert after.results[0].passage_id == first.results[0].passage_id + 1
     assert passages[after.results[0].passage_id].doc_id == passages[first.results[0].passage_id].doc_id
     assert after.following_on and "torrey" in after.following_on
+
+
+def test_whats_next_asks_about_the_future_not_the_following_passage(four_articles: Answerer) -> None:
+    chat = Conversation()
+    chat.record(four_articles.answer("who is paul torrey"))
+    ahead = four_articles.answer("what's next according to him?", context=chat.context())
+    assert ahead.following_on and "torrey" in ahead.following_on
+    assert any("huge road ahead of us" in r.text for r in ahead.results[:3])
+    assert step("what's next according to him?") == 0 and step("and what came next?") == 1
 
 
 def test_follow_up_borrows_the_previous_question_and_says_so(four_articles: Answerer) -> None:
