@@ -130,7 +130,11 @@ def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query
     found: dict[str, str] = {}
     for text in texts:
         for word in wanted:
-            if word not in found and (words := spelled_out(text, word.upper())) is not None:
+            # Its capitals must all be in the text before a phrase with those initials can be.
+            capitals = word.upper()
+            if word in found or not all(c in text for c in capitals):
+                continue
+            if (words := spelled_out(text, capitals)) is not None:
                 found[word] = words
         if len(found) == len(wanted):
             break
