@@ -48,7 +48,7 @@ def _answerer(settings: Settings, index_path: Path | None, quiet: bool = False):
     bar = ProgressBar(quiet)
     try:
         if index_path is None:
-            index = load_or_build(settings.index_path, settings.docs_dirs, _notify, bar)
+            index = load_or_build(settings.index_path, settings.docs_dirs, _notify, bar, settings.semantic)
         else:
             # Plain `qabot index` writes to QABOT_INDEX, not to --index: messages name the command that does.
             command = " ".join(
@@ -56,7 +56,7 @@ def _answerer(settings: Settings, index_path: Path | None, quiet: bool = False):
                  "--out", shlex.quote(index_path.as_posix())]
             )
             try:
-                index = load_or_build(index_path, None, _notify, bar)
+                index = load_or_build(index_path, None, _notify, bar, settings.semantic)
             except IndexMissingError:
                 raise IndexMissingError(f"no index at {index_path}; build it with `{command}`") from None
             except IndexCorruptError as err:
@@ -77,7 +77,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(plan, file=sys.stderr)
     bar = ProgressBar(args.quiet)
     try:
-        summary = build_index(roots, out, args.engine, bar, args.semantic)
+        # QABOT_SEMANTIC=off: no vectors unless --semantic asks for them.
+        semantic = args.semantic if args.semantic is not None else (None if settings.semantic else False)
+        summary = build_index(roots, out, args.engine, bar, semantic)
     except QabotIndexError as err:
         raise QabotError(f"{err}; {_previous(out)}", command="index") from None
     except OSError as err:

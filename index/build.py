@@ -256,6 +256,7 @@ def _small_data(analysed: Analysed, books: Catalogue, roots: Sequence[Path], pri
 def load_or_build(
     path: Path, seed: Sequence[Path] | None, notify: Callable[[str], None],
     progress: Callable[[BuildProgress], None] | None = None,
+    semantic: bool = True,
 ) -> Engine:
     """Load the index at `path`, rebuilding it first when it is missing or its documents changed.
 
@@ -264,6 +265,7 @@ def load_or_build(
     means there must be one already (IndexMissingError otherwise).
     A damaged index file is not replaced behind the user's back: IndexCorruptError reaches the caller.
     A rebuild that fails while an older index exists leaves that index serving.
+    semantic=False (QABOT_SEMANTIC=off): no passage vectors are made, even for a small index.
     """
     index: Engine | None = None
     try:
@@ -277,10 +279,10 @@ def load_or_build(
         roots = [Path(r) for r in index.roots]
         # Folders that are gone (a moved disk, another working folder) leave the index as it is.
         if not all(r.exists() for r in roots) or index.fingerprint == fingerprint(roots):
-            return _with_vectors(path, index, notify)
+            return _with_vectors(path, index, notify) if semantic else index
         notify(f"The documents in {_names(roots)} changed; rebuilding the index at {path} ...")
     try:
-        summary = build_index(roots, path, progress=progress)
+        summary = build_index(roots, path, progress=progress, semantic=None if semantic else False)
     except QabotIndexError as err:
         if index is None:
             raise

