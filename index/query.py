@@ -124,7 +124,12 @@ def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query
     words with its initials that one of `texts` (the first search's passages) holds ("New York
     University"): those words are searched, sharing the acronym's weight, and it is no longer
     unmatched. `query` itself when there is nothing to link."""
-    wanted = [w for w in query.unmatched if _ACRONYM_SHAPED.fullmatch(w)]
+    # Written in capitals, or not an English word: "nyu" may be NYU, "pay" is not PAY.
+    analyzer = index.analyzer
+    wanted = [
+        w for w in query.unmatched
+        if _ACRONYM_SHAPED.fullmatch(w) and (w.isupper() or not analyzer.is_known(w.lower()))
+    ]
     if not wanted:
         return query
     found: dict[str, str] = {}

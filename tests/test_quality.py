@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answer import ANSWERED, NOT_FOUND, Answerer
 from bot.answer_types import DATE, NUMBER, expected_type, holds_type
+from index import build_index, load_index
 from index.analysis.acronyms import AcronymTable, find_acronyms, with_acronyms
 from index.analysis.spelling import Speller
 
@@ -170,3 +173,18 @@ def test_question_expansion_looks_only_at_usable_acronyms_with_the_same_result()
                 slow[acronym] = 1.0
                 slow_used.append((acronym, expansion))
         assert used == tuple(slow_used) and list(fast.items()) == list(slow.items()), terms
+
+
+def test_only_capitals_or_non_english_words_are_read_as_acronyms(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "yard.txt").write_text(
+        "Yard budget\n\nOfficials at the Public Archive Yard said the budget rose by a third.\n\n"
+        "Nobody else commented on the budget.\n",
+        encoding="utf-8",
+    )
+    build_index([docs], tmp_path / "index.json", semantic=False)
+    answerer = Answerer(load_index(tmp_path / "index.json"), encoder=False)
+    assert "Reading PAY as “Public Archive Yard”." in answerer.answer("what did PAY officials say").notices()
+    # "pay" is an English word a reader means as one, not the initials of "Public Archive Yard".
+    assert not any(n.startswith("Reading") for n in answerer.answer("what did pay officials say").notices())
