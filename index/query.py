@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import OSA
 
 from .analysis.acronyms import spelled_out, with_acronyms
+from .analysis.function_words import function_words
 from .analysis.tokens import STOPWORDS, word_pieces, word_spans
 
 if TYPE_CHECKING:
@@ -62,9 +63,12 @@ def parse_question(text: str, index: Engine) -> Query:
     corrections: list[tuple[str, str]] = []
     unmatched: list[str] = []
     analyzer = index.analyzer
+    foreign = function_words()
     for piece, start, end in word_pieces(text):
         if len(words) >= MAX_TERMS:
             break
+        if piece in foreign and not analyzer.in_documents(piece):
+            continue  # "¿quién es el nuevo secretario?": "quién", "el" are not words an answer lacks
         if not analyzer.is_known(piece):
             index.know_english()
         written = text[start:end]

@@ -15,6 +15,7 @@ from bot.answer import ANSWERED, NOT_FOUND, SMALL_TALK, Answerer
 from bot.followup import Conversation, step
 from index import build_index, load_index
 from index.analysis.acronyms import find_acronyms, spelled_out
+from index.analysis.function_words import function_words
 from index.query import parse_question
 from index.semantic import default_encoder, vectors_path
 from tests.conftest import REPO
@@ -112,6 +113,18 @@ def test_a_spanish_question_is_answered_from_the_english_article(answerer: Answe
 def test_spanish_questions_rank_the_english_passage_first(answerer: Answerer, question: str, phrase: str) -> None:
     # Ranking only: the gate's thresholds were chosen on English questions and refuse some of these.
     assert phrase in answerer.answer(question, 3, gate=False).results[0].text
+
+
+def test_another_languages_function_words_do_not_count_as_missing_words(four_articles: Answerer) -> None:
+    # "el", "del", "qué" are in no passage of an English article; nor are they what the answer lacks.
+    query = parse_question("¿Quién es el nuevo secretario del DHS?", four_articles.index)
+    assert not {"Quién", "el", "del", "es"} & set(query.unmatched)
+    assert "dhs" in query.weights
+    answer = four_articles.answer("¿Qué pidieron los demócratas a Mayorkas?")
+    assert answer.status == ANSWERED and not {"Qué", "los"} & set(answer.unmatched)
+    # English words that are also German or Dutch ones ("die", "war", "door") are still searched.
+    assert {"die", "war", "door"}.isdisjoint(function_words())
+    assert "door" in parse_question("who opened the door", four_articles.index).unmatched
 
 
 def test_the_reranker_finds_a_paraphrase_bm25_misses(answerer: Answerer) -> None:

@@ -143,6 +143,10 @@ class Analyzer:
             known = self._english.stem(word)
         return known if known is not None else _stem_uncached(word)
 
+    def in_documents(self, word: str) -> bool:
+        """Whether the index's documents use `word` (as normalised)."""
+        return word in self._stems
+
     def is_known(self, word: str) -> bool:
         """Whether the stem of `word` is known without nltk."""
         return word in self._stems or (self._english is not None and word in self._english)
