@@ -223,10 +223,11 @@ def run_loao(
     rows: list[tuple[str, str, Figures]] = []
     for name, semantic in modes:
         parts = []
+        folds: dict[str, Choice] = {}
         traced = trace_all(index, questions, semantic)
         for held in docs:
             test = [q for q in questions if q.doc == held]
-            choice = choose(traced, set(docs) - {held})
+            choice = folds[held] = choose(traced, set(docs) - {held})
             if semantic:
                 chosen[held] = choice
             ranked, gated = _traces(index, test, choice, semantic)
@@ -238,12 +239,13 @@ def run_loao(
         rows.append((name, "ALL (tuned on these: flatters)", figures(index, questions, everything, semantic)))
         out.write(f"{name}, tuned on all four articles: {_describe(everything, semantic)}\n")
         if unseen:
-            fresh = [(held, [q for q in unseen if q.doc == held]) for held in docs]
-            fresh_parts = [
-                _traces(index, test, choose(traced, set(docs) - {held}), semantic) for held, test in fresh if test
-            ]
-            for (held, _), part in zip([f for f in fresh if f[1]], fresh_parts, strict=True):
-                rows.append((name, f"unseen {held}", _figures(*part)))
+            # Each article's unseen questions with that article's fold settings (chosen above).
+            fresh_parts = []
+            for held in docs:
+                test = [q for q in unseen if q.doc == held]
+                if test:
+                    fresh_parts.append(_traces(index, test, folds[held], semantic))
+                    rows.append((name, f"unseen {held}", _figures(*fresh_parts[-1])))
             rows.append((name, "unseen ALL (held out)", _pooled(fresh_parts)))
             rows.append((name, "unseen ALL (tuned on all four)", figures(index, unseen, everything, semantic)))
     passages = [p.text for p in index.passages]
