@@ -29,11 +29,13 @@ from .answer_types import (
     NUMBER,
     asked_expansion,
     asks_money,
+    asks_share,
     counted_terms,
     counts_what,
     expected_type,
     fallback_type,
     holds_money,
+    holds_share,
     holds_type,
     named_role,
     names_role,
@@ -442,13 +444,14 @@ def _typed_first(
 
 def _holds_typed_sentence(index: Engine, passage: Passage, wanted: str, question: str, query: Query) -> bool:
     """A sentence sharing a word with the question holds the type; "how many X" needs X (its
-    stem) in that sentence too, and "how much does it cost" an amount of money."""
+    stem) in that sentence too, "how much does it cost" an amount of money, "what percent" a share."""
     analyzer = index.analyzer
     every = analyzer.term_spans(passage.text)
     nouns = counted_terms(question, analyzer.tokenize) if wanted == NUMBER else set()
     role = named_role(question) if wanted == NAME else None
     roles = set(analyzer.tokenize(role)) if role else set()
     money = wanted == NUMBER and asks_money(question)
+    share = wanted == NUMBER and asks_share(question)
     for start, end in passage.sentences:
         spans = [(t, a - start, b - start) for t, a, b in every if start <= a and b <= end]
         sentence = passage.text[start:end]
@@ -461,6 +464,8 @@ def _holds_typed_sentence(index: Engine, passage: Passage, wanted: str, question
         if roles and not names_role(sentence, spans, roles, question):
             continue
         if money and not holds_money(sentence):
+            continue
+        if share and not holds_share(sentence):
             continue
         return True
     return False

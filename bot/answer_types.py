@@ -33,9 +33,12 @@ _ASKS_EXPANSION = re.compile(
 )
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 
+# "What tariff rate", "what is the unemployment rate": a rate is a share ("25%", "3 per 100,000").
+# Not "what accelerated the rate of ...": at most one word between "what is the" and "rate".
+_ASKS_RATE = r"\bwhat\s+(?:is\s+|was\s+|are\s+|were\s+|'s\s+)?(?:the\s+)?(?:[a-z]+\s+)?rates?\b"
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)\b"
-    r"|\bwhat\s+(?:number|percentage|share)\b",
+    r"|\bwhat\s+(?:number|percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE,
     re.IGNORECASE,
 )
 # "When" asks for a date only as the question word ("when did ..."), not in a clause ("who
@@ -101,6 +104,20 @@ _ASKS_MONEY = re.compile(
 # An amount of money: a currency sign or word. A bare "20 billion" counts particles as well as dollars.
 _MONEY = re.compile(
     r"[$€£¥]\s?\d|\b(?:dollars?|cents?|euros?|pounds?|yuan|free|no\s+cost)\b",
+    re.IGNORECASE,
+)
+_ASKS_SHARE = re.compile(
+    r"\bwhat\s+(?:percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE
+    + r"|\b(?:how\s+much|by\s+what)\b.*\b(?:percent|percentage)\b",
+    re.IGNORECASE,
+)
+# A share: a percentage, a fraction ("a third", "one in five"), or a rate ("3 per 100,000").
+_SHARE = re.compile(
+    rf"(?:\d[\d.,]*|\b(?:{_NUMBER_WORDS}))\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"
+    r"|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority|minority)\b"
+    r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?"
+    r"(?:\d|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)"
+    r"|\bper\s+(?:\d|hundred|thousand|million|capita)",
     re.IGNORECASE,
 )
 # Words for people: "how many kids" is answered by "three children", "how many men" by "155 adult males".
@@ -184,6 +201,16 @@ def fallback_type(question: str, wanted: str | None) -> str | None:
 def holds_money(text: str) -> bool:
     """Whether `text` names an amount of money (or says it costs nothing)."""
     return bool(_MONEY.search(text))
+
+
+def holds_share(text: str) -> bool:
+    """Whether `text` names a share: a percentage, a fraction or a rate."""
+    return bool(_SHARE.search(text))
+
+
+def asks_share(question: str) -> bool:
+    """Whether a question asks for a percentage or rate ("what percent", "what tariff rate")."""
+    return bool(_ASKS_SHARE.search(question))
 
 
 def asks_money(question: str) -> bool:

@@ -20,6 +20,11 @@ MAX_TERMS = 32  # distinct terms searched at most, so a huge question cannot sta
 # A question word no passage holds that may be an acronym the articles only spell out: 2-5 letters
 # ("NYU", "mnras" as readers type it); longer unknown words are names or misspellings.
 _ACRONYM_SHAPED = re.compile(r"[A-Za-z]{2,5}")
+# Units a reader types in lower case: "km per second" asks about kilometres, not "Kevin McAleenan".
+UNITS = frozenset(
+    "km kms kg kgs cm mm nm mg ml mph kph kmh kwh mwh gwh kw mw gw hz khz mhz ghz gb mb kb tb lb lbs oz ft "
+    "yd sq cc".split()
+)
 # A name misspelt as another word ("paul tory" for Paul Torrey) is at most this many edits away.
 NAME_EDITS = 2
 _NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # "Torrey", "Contreras-Arroyo"; a possessive "’s" stays outside
@@ -128,11 +133,13 @@ def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query
     words with its initials that one of `texts` (the first search's passages) holds ("New York
     University"): those words are searched, sharing the acronym's weight, and it is no longer
     unmatched. `query` itself when there is nothing to link."""
-    # Written in capitals, or not an English word: "nyu" may be NYU, "pay" is not PAY.
+    # Written in capitals, or not an English word or a unit: "nyu" may be NYU, "pay" is not PAY,
+    # "km" is not KM.
     analyzer = index.analyzer
     wanted = [
         w for w in query.unmatched
-        if _ACRONYM_SHAPED.fullmatch(w) and (w.isupper() or not analyzer.is_known(w.lower()))
+        if _ACRONYM_SHAPED.fullmatch(w)
+        and (w.isupper() or not (analyzer.is_known(w.lower()) or w.lower() in UNITS))
     ]
     if not wanted:
         return query

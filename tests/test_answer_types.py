@@ -9,10 +9,12 @@ from bot.answer_types import (
     DATE,
     NUMBER,
     asked_expansion,
+    asks_share,
     counted_terms,
     counts_what,
     expected_type,
     holds_money,
+    holds_share,
     holds_type,
     named_role,
     names_role,
@@ -40,6 +42,30 @@ def test_a_count_is_followed_by_what_it_counts(question: str, sentence: str, exp
 def test_money_needs_a_currency() -> None:
     assert holds_money("Revenues totaled about $63 billion.") and holds_money("It cost 40 euros.")
     assert not holds_money("The simulation tracked more than 20 billion particles.")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("what percent of the universe is dark matter", True),
+    ("what tariff rate was put on steel", True),
+    ("what is the unemployment rate", True),
+    ("what share of chinese imports are computers", True),
+    ("by how much, in percent, did prices rise", True),
+    ("what accelerated the rate of star formation", False),
+    ("how much worse is the flu death rate", False),  # "nine times higher" answers it
+    ("how many jobs will be lost", False),
+])
+def test_a_percent_or_rate_question_asks_for_a_share(question: str, expected: bool) -> None:
+    assert asks_share(question) is expected
+    if expected:
+        assert expected_type(question) == NUMBER
+
+
+def test_a_share_is_a_percentage_a_fraction_or_a_rate() -> None:
+    for sentence in ("About 36% of imports are computers.", "GDP falls by 0.25 percent.", "twenty per cent",
+                     "One in five children", "3 deaths per 100,000 children", "a third of the budget"):
+        assert holds_share(sentence), sentence
+    assert not holds_share("The simulation tracked more than 20 billion particles.")
+    assert not holds_share("In a Nov. 5 letter, 12 senators wrote.")
 
 
 def test_the_role_of_a_name_question() -> None:

@@ -240,6 +240,16 @@ def test_an_acronym_only_the_question_uses_is_read_as_the_words_with_its_initial
     assert any("Monthly Notices of the Royal Astronomical Society" in r.text for r in mnras.results[:3])
     # A word with no such spelling stays unmatched and is said to be.
     assert "QXZ" in four_articles.answer("which QXZ professor was quoted").unmatched
+    # A unit is not an acronym: "km" is not Kevin McAleenan (a name in another article).
+    speed = four_articles.answer("how fast are the gas outflows in km per second")
+    assert not any("Reading KM" in n for n in speed.notices())
+
+
+def test_a_percent_question_needs_a_share_in_the_answer(four_articles: Answerer) -> None:
+    share = four_articles.answer("what share of chinese imports are computers and electronics")
+    assert share.status == ANSWERED and "36%" in share.results[0].sentence
+    # The universe article gives counts ("20 billion particles"), no share of anything.
+    assert four_articles.answer("what percent of the universe is dark matter").status == NOT_FOUND
 
 
 def test_a_who_question_needs_a_name_the_question_does_not_hold(answerer: Answerer) -> None:
