@@ -37,7 +37,7 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 # Not "what accelerated the rate of ...": at most one word between "what is the" and "rate".
 _ASKS_RATE = r"\bwhat\s+(?:is\s+|was\s+|are\s+|were\s+|'s\s+)?(?:the\s+)?(?:[a-z]+\s+)?rates?\b"
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)\b"
+    r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)(?![\w-])"
     r"|\bwhat\s+(?:number|percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE,
     re.IGNORECASE,
 )

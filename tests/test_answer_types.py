@@ -97,6 +97,11 @@ def test_a_measure_question_wants_a_number(question: str) -> None:
     assert expected_type(question) == NUMBER
 
 
+def test_a_compound_word_is_not_a_measure() -> None:
+    # "heavy-handed" asks how harsh, not how many kilograms.
+    assert expected_type("how heavy-handed was trump on immigration") is None
+
+
 def test_a_time_span_is_not_a_date_and_a_relative_time_answers_when() -> None:
     assert expected_type("what time span does the simulation cover") is None
     assert expected_type("what time does the clinic open") == DATE
