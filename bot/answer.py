@@ -119,6 +119,7 @@ class Answer:
     words: dict[str, str] = field(default_factory=dict)  # term -> the question's word for it
     evidence: float = 0.0  # what the gate weighed: confidence, plus the cosine with vectors
     following: str | None = None  # the previous question this one was read against (a follow-up)
+    other_language: bool = False  # the question reads as written in another language (query.foreign)
 
     @property
     def showing_results_for(self) -> str | None:
@@ -133,6 +134,9 @@ class Answer:
         """For a low-confidence answer: which words of the question the article does not hold."""
         if not (self.low_confidence and self.results):
             return None
+        if self.other_language:
+            # Its words are not the article's language: their absence says nothing.
+            return "Not sure this answers it: your question was matched by meaning alone."
         if self.unmatched:
             return f"Not sure this answers it: the article does not mention {', '.join(self.unmatched[:6])}."
         missing = [self.words.get(t, t) for t in self.terms if t not in self.results[0].matched]
@@ -311,13 +315,16 @@ class Answerer:
         top = scored[0] if scored else None
         confidence = _confidence(index, query, top.passage_id) if top else 0.0
         cosine = top.sentence_cosine if top else None
+        foreign = query.foreign > 0
         evidence = self.gate.evidence(confidence, cosine)
         not_found_below, low_below = self.gate.thresholds(cosine is not None)
         if top is None or (gate and expansion is None and (evidence < not_found_below or wrong_type)):
-            note = _not_found_note(index, query.unmatched, wanted if wrong_type else None)
+            # A question in another language lacks the article's words by nature: not a reason.
+            missing = () if foreign and cosine is not None else query.unmatched
+            note = _not_found_note(index, missing, wanted if wrong_type else None)
             return Answer(
                 cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, confidence,
-                words=query.words, evidence=evidence,
+                words=query.words, evidence=evidence, other_language=foreign,
             )
         results = tuple(
             _result(index, rank, s.passage_id, s.score, query, wanted, s.cosine, s.sentence_cosine)
@@ -329,7 +336,7 @@ class Answerer:
         return Answer(
             cleaned, ANSWERED, results, joined, terms, query.unmatched, query.corrections,
             confidence, gate and evidence < low_below and expansion is None, query.words, evidence=evidence,
-            following=following.question if following is not None else None,
+            following=following.question if following is not None else None, other_language=foreign,
         )
 
     def _neighbour(self, index: Engine, question: str, query: Query, context: Context, k: int) -> Answer | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import OSA
@@ -43,6 +43,8 @@ class Query:
     spelled: tuple[tuple[str, str], ...] = ()
     # (word as written, the name it was read as): "tory" beside "paul" read as "Torrey"
     names: tuple[tuple[str, str], ...] = ()
+    # Function words of another language dropped ("qué", "el"): the question is in that language.
+    foreign: int = 0
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -58,7 +60,7 @@ class Query:
             if term not in weights:
                 weights[term] = weight
                 words[term] = term
-        return Query(weights, words, self.corrections, self.expansions, self.unmatched, self.spelled, self.names)
+        return replace(self, weights=weights, words=words)
 
 
 def parse_question(text: str, index: Engine) -> Query:
@@ -68,11 +70,12 @@ def parse_question(text: str, index: Engine) -> Query:
     corrections: list[tuple[str, str]] = []
     unmatched: list[str] = []
     analyzer = index.analyzer
-    foreign = function_words()
-    for piece, start, end in word_pieces(text):
+    pieces = word_pieces(text)
+    foreign = _foreign_words(pieces, text, index)
+    for piece, start, end in pieces:
         if len(words) >= MAX_TERMS:
             break
-        if piece in foreign and not analyzer.in_documents(piece):
+        if piece in foreign:
             continue  # "¿quién es el nuevo secretario?": "quién", "el" are not words an answer lacks
         if not analyzer.is_known(piece):
             index.know_english()
@@ -91,7 +94,33 @@ def parse_question(text: str, index: Engine) -> Query:
             words[term] = written
             weights[term] = 1.0
     expansions = _add_acronyms(weights, index)
-    return Query(weights, words, tuple(dict.fromkeys(corrections)), expansions, tuple(unmatched))
+    dropped = sum(1 for piece, _, _ in pieces if piece in foreign)
+    return Query(weights, words, tuple(dict.fromkeys(corrections)), expansions, tuple(unmatched), foreign=dropped)
+
+
+def _foreign_words(pieces: list[tuple[str, int, int]], text: str, index: Engine) -> frozenset[str]:
+    """The question's function words of another language (function_words.py), when it reads as
+    written in one: two such words ("qué", "los"), or one where at least half of the words the
+    documents do not use are not English ("cuantos medicos firmaron"). An English question keeps
+    its one look-alike: "tariffs on eu goods" is about the EU, not the Portuguese "eu" (I). Words
+    the documents use, or written in capitals ("EU"), are never dropped."""
+    analyzer = index.analyzer
+    listed = function_words()
+    found = {
+        piece for piece, start, end in pieces
+        if piece in listed and not analyzer.in_documents(piece) and not text[start:end].isupper()
+        and not text[:start].endswith(".")  # "workpermit.com"
+    }
+    if not found:
+        return frozenset()
+    if len(found) == 1:
+        # Names the documents use ("Mayorkas", "ICE") say nothing of the question's language.
+        others = [piece for piece, _, _ in pieces if piece not in found and not analyzer.in_documents(piece)]
+        index.know_english()
+        if not others or sum(1 for piece in others if not analyzer.is_known(piece)) * 2 < len(others):
+            return frozenset()
+    return frozenset(found)
+
 
 
 def _add_acronyms(weights: dict[str, float], index: Engine) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -172,8 +201,8 @@ def with_spelled_out(query: Query, index: Engine, texts: Iterable[str]) -> Query
     if not linked:
         return query
     unmatched = tuple(w for w in query.unmatched if w not in linked)
-    return Query(
-        weights, query.words, query.corrections, tuple(expansions), unmatched, tuple(linked.items()), query.names
+    return replace(
+        query, weights=weights, expansions=tuple(expansions), unmatched=unmatched, spelled=tuple(linked.items())
     )
 
 
@@ -229,4 +258,7 @@ def with_names_corrected(query: Query, question: str, index: Engine, texts: Iter
             written.setdefault(searched, word)
     corrections = (*query.corrections, *fixed.items())
     unmatched_left = tuple(w for w in query.unmatched if w not in fixed)
-    return Query(weights, written, corrections, query.expansions, unmatched_left, query.spelled, tuple(fixed.items()))
+    return replace(
+        query, weights=weights, words=written, corrections=corrections, unmatched=unmatched_left,
+        names=tuple(fixed.items()),
+    )

@@ -127,6 +127,27 @@ def test_another_languages_function_words_do_not_count_as_missing_words(four_art
     assert "door" in parse_question("who opened the door", four_articles.index).unmatched
 
 
+def test_one_look_alike_does_not_make_an_english_question_foreign(four_articles: Answerer) -> None:
+    index = four_articles.index
+    # "eu" is also Portuguese for "I", "com" for "with": in an English question they are the EU, a domain.
+    for question, kept in (("did the us put tariffs on eu goods", "eu"), ("is workpermit.com legit", "com")):
+        query = parse_question(question, index)
+        assert query.foreign == 0 and kept in query.words.values()
+    assert parse_question("tariffs on EU goods", index).foreign == 0
+    # Spanish typed fast, without accents: still read as Spanish.
+    assert parse_question("quien es paul torrey", index).foreign == 2  # "quien", "es"
+    assert parse_question("cuantos medicos firmaron la carta", index).foreign >= 1
+
+
+def test_a_question_in_another_language_is_not_faulted_for_its_own_words(four_articles: Answerer) -> None:
+    # An English article lacks "ganó" and "mundial" because they are Spanish: no reason to give.
+    missing = four_articles.answer("¿quién ganó el mundial de fútbol de 2018?")
+    assert missing.status == NOT_FOUND and missing.other_language
+    assert "mention" not in (missing.note or "") and "ganó" not in (missing.note or "")
+    english = four_articles.answer("who won the 2018 football world cup")
+    assert english.status == NOT_FOUND and "mention" in (english.note or "")
+
+
 def test_the_reranker_finds_a_paraphrase_bm25_misses(answerer: Answerer) -> None:
     question = "did a court stop the deportation freeze"  # the article: "blocked by a federal judge", "pause"
     gold = "temporarily blocked by a federal judge"

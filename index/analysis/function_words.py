@@ -24,7 +24,9 @@ RATIO = 10.0
 ENGLISH_COMMON = 5000
 # Question words matter most and are not all among the most frequent words of subtitles.
 QUESTION_WORDS = {
-    "es": "qué que quién quiénes cuál cuáles cuándo cuánto cuánta cuántos cuántas dónde cómo por porqué",
+    # Also without their accents, as readers type them fast ("quien es paul torrey").
+    "es": "qué que quién quiénes cuál cuáles cuándo cuánto cuánta cuántos cuántas dónde cómo por porqué "
+    "quien quienes cual cuales cuando cuanto cuanta cuantos cuantas donde",
     "fr": "qui quoi quand combien où pourquoi comment quel quelle quels quelles",
     "de": "wer was wann wie wo warum wieviel wieviele welche welcher welches",
     "pt": "quem quando quanto quantos quantas onde como porque qual quais",
