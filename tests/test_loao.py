@@ -26,6 +26,7 @@ def _sample(questions: list[Question], per_doc: int) -> list[Question]:
 
 @pytest.mark.parametrize(("name", "answerable", "unanswerable"), [
     ("blind1.jsonl", 100, 40), ("blind2.jsonl", 100, 40), ("blind3.jsonl", 99, 41), ("blind4.jsonl", 100, 40),
+    ("spanish2.jsonl", 60, 24), ("french.jsonl", 48, 20),
     ("spanish.jsonl", 60, 24),
 ])
 def test_the_blind_sets_are_written_for_all_four_articles(
