@@ -320,7 +320,7 @@ class Answerer:
         not_found_below, low_below = self.gate.thresholds(cosine is not None)
         if top is None or (gate and expansion is None and (evidence < not_found_below or wrong_type)):
             # A question in another language lacks the article's words by nature: not a reason.
-            missing = () if foreign and cosine is not None else query.unmatched
+            missing = () if foreign else query.unmatched
             note = _not_found_note(index, missing, wanted if wrong_type else None)
             return Answer(
                 cleaned, NOT_FOUND, (), note, terms, query.unmatched, query.corrections, confidence,

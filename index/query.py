@@ -122,7 +122,6 @@ def _foreign_words(pieces: list[tuple[str, int, int]], text: str, index: Engine)
     return frozenset(found)
 
 
-
 def _add_acronyms(weights: dict[str, float], index: Engine) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A spelled-out expansion in the question also searches its acronym, which the index adds to
     passages that spell it out too; the expansion's words then share one unit of weight, so the
