@@ -41,6 +41,8 @@ FRAGMENTS = [
     "mailto:a@b.c", "*bold*", "_it_", "`code`", "[link](http://x)", "\\", "%s", "{0}", "$(rm -rf /)",
     # The look-ups for words no passage holds: acronyms only the question uses, misspelt names.
     "NYU", "nyu", "ZQX", "(", "alejandro mayorcas", "jan schakowski", "naureen shaw", "when do", "stand for",
+    # Shares, units, and words of other languages (read as that language only with company).
+    "what percent", "what tariff rate", "25%", "km", "eu", "EU", "workpermit.com", "quien", "¿qué", "los", "où",
 ]
 
 _any_char = st.characters(codec=None, exclude_categories=())  # every code point, surrogates included
