@@ -36,9 +36,10 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’-]*")
 # "What tariff rate", "what is the unemployment rate": a rate is a share ("25%", "3 per 100,000").
 # Not "what accelerated the rate of ...": at most one word between "what is the" and "rate".
 _ASKS_RATE = r"\bwhat\s+(?:is\s+|was\s+|are\s+|were\s+|'s\s+)?(?:the\s+)?(?:[a-z]+\s+)?rates?\b"
+_WHAT_SHARE = r"\bwhat\s+(?:percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|long|old|often|far|big|large|high|few|fast|quickly|heavy|hot|cold|deep|wide|tall)(?![\w-])"
-    r"|\bwhat\s+(?:number|percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE,
+    r"|\bwhat\s+number\b|" + _WHAT_SHARE,
     re.IGNORECASE,
 )
 # "When" asks for a date only as the question word ("when did ..."), not in a clause ("who
@@ -106,11 +107,7 @@ _MONEY = re.compile(
     r"[$€£¥]\s?\d|\b(?:dollars?|cents?|euros?|pounds?|yuan|free|no\s+cost)\b",
     re.IGNORECASE,
 )
-_ASKS_SHARE = re.compile(
-    r"\bwhat\s+(?:percent|percentage|share|proportion|fraction)\b|" + _ASKS_RATE
-    + r"|\b(?:how\s+much|by\s+what)\b.*\b(?:percent|percentage)\b",
-    re.IGNORECASE,
-)
+_ASKS_SHARE = re.compile(_WHAT_SHARE + r"|\bhow\s+much\b.*\bpercent(?:age)?\b", re.IGNORECASE)
 # A share: a percentage, a fraction ("a third", "one in five"), or a rate ("3 per 100,000").
 _SHARE = re.compile(
     rf"(?:\d[\d.,]*|\b(?:{_NUMBER_WORDS}))\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"

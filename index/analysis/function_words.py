@@ -1,6 +1,7 @@
 """Function words of other languages ("el", "del", "qué", "der", "où"): a question asked in Spanish
 about an English article holds them, no passage does, and each would count against the answer as a
-word the article lacks. A question word on this list that no document uses is dropped like a stopword.
+word the article lacks. When a question reads as written in another language (index/query.py), its
+words on this list that no document uses are dropped like stopwords.
 
 The list (function_words.txt) is made from pyspellchecker's word frequencies, which ship inside that
 package: for each language, its most frequent words that are at least RATIO times more frequent there
